@@ -1,0 +1,12 @@
+# Header and small libraries from Debian packages.
+find_package(tomlplusplus 3.3 CONFIG REQUIRED)
+find_package(CLI11 2.1 CONFIG REQUIRED)
+find_package(nlohmann_json 3.11 CONFIG REQUIRED)
+find_package(fmt 9 CONFIG REQUIRED)
+find_package(spdlog 1.10 CONFIG REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED COMPONENTS Crypto)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET cairo>=1.16)
+if(NEXUSMAP_BUILD_TESTS)
+  find_package(GTest 1.12 CONFIG REQUIRED)
+endif()

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+#include "pipeline/config.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "pipeline/hash.hpp"
+#include "rasters/error.hpp"
+
+namespace nexusmap {
+namespace {
+
+using json = nlohmann::json;
+
+[[noreturn]] void bad(const SourceRef& where, const std::string& key, const std::string& what) {
+  config_error(fmt::format("{}: {}: {}", where.str(), key, what));
+}
+
+// ${NAME} and ${NAME:-default}; NAME from [vars] first, then the environment.
+std::string expand_vars(const std::string& text, const SourceRef& where, const std::string& key,
+                        const std::map<std::string, std::string>& vars) {
+  static const std::regex pattern(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\})");
+  std::string out;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), pattern);
+  std::size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    out += text.substr(last, static_cast<std::size_t>(m.position()) - last);
+    const std::string name = m[1].str();
+    if (auto v = vars.find(name); v != vars.end()) {
+      out += v->second;
+    } else if (const char* env = std::getenv(name.c_str()); env && *env) {
+      out += env;
+    } else if (m[2].matched) {
+      out += m[3].str();
+    } else {
+      bad(where, key, fmt::format("${{{}}} is not defined; set the environment variable {} or add it to [vars]",
+                                  name, name));
+    }
+    last = static_cast<std::size_t>(m.position() + m.length());
+  }
+  out += text.substr(last);
+  return out;
+}
+
+std::string require_string(const toml::node& n, const std::string& file, const std::string& key) {
+  if (!n.is_string()) bad(source_of(n, file), key, "expected a string");
+  return n.as_string()->get();
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& run_option_specs() {
+  static const std::vector<OptionSpec> specs = {
+      OptionSpec::string("name", "nexusmap", "Scenario name, used in titles and the report."),
+      OptionSpec::string("output", "out", "Output directory (relative to the config file); `--out` overrides."),
+      OptionSpec::integer("keep_runs", 7, "Complete runs kept under <output>/runs; older ones are deleted.").min(1),
+      OptionSpec::integer("keep_failed", 3, "Failed or interrupted runs kept for inspection.").min(0),
+  };
+  return specs;
+}
+
+std::string utc_today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+const StageInstance* PipelineConfig::find(const std::string& id) const {
+  for (const auto& s : stages)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+std::size_t PipelineConfig::index_of(const std::string& id) const {
+  for (std::size_t i = 0; i < stages.size(); ++i)
+    if (stages[i].id == id) return i;
+  return SIZE_MAX;
+}
+
+PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions& options) {
+  PipelineConfig cfg;
+  std::error_code ec;
+  cfg.file = std::filesystem::absolute(path, ec).lexically_normal();
+  const std::string file = path.string();
+  std::ifstream in(cfg.file, std::ios::binary);
+  if (!in) config_error(fmt::format("{}: cannot read the config file", file));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  cfg.text = buf.str();
+  cfg.sha256 = sha256_hex(cfg.text);
+
+  toml::table root;
+  try {
+    root = toml::parse(cfg.text, file);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    config_error(fmt::format("{}:{}:{}: {}", file, b.line, b.column, e.description()));
+  }
+
+  static const std::vector<std::string> top_keys = {"run", "vars", "stage"};
+  for (auto&& [k, v] : root) {
+    const std::string name(k.str());
+    if (std::find(top_keys.begin(), top_keys.end(), name) == top_keys.end()) {
+      const std::string hint = closest_match(name, top_keys);
+      bad(source_of(v, file), name,
+          "unknown top-level key" + (hint.empty() ? std::string{} : "; did you mean '" + hint + "'?") +
+              " (a config has [run], [vars] and [[stage]] tables)");
+    }
+  }
+
+  std::map<std::string, std::string> vars;
+  if (const toml::node* vn = root.get("vars")) {
+    if (!vn->is_table()) bad(source_of(*vn, file), "vars", "expected a table of name = \"value\"");
+    for (auto&& [k, v] : *vn->as_table()) {
+      const std::string key = "vars." + std::string(k.str());
+      vars[std::string(k.str())] = expand_vars(require_string(v, file, key), source_of(v, file), key, {});
+    }
+  }
+
+  ResolveContext rctx;
+  rctx.config_dir = cfg.file.parent_path();
+  rctx.config_file = file;
+  rctx.today = options.today.empty() ? utc_today() : options.today;
+  rctx.check_files = options.check_files;
+  rctx.expand = [&vars](const std::string& text, const SourceRef& where, const std::string& key) {
+    return expand_vars(text, where, key, vars);
+  };
+
+  toml::table empty;
+  const toml::node* run_node = root.get("run");
+  if (run_node && !run_node->is_table()) bad(source_of(*run_node, file), "run", "expected a table");
+  const json run = resolve_options(run_option_specs(), run_node ? *run_node->as_table() : empty, rctx, "run");
+  cfg.run.name = run["name"];
+  std::filesystem::path out = run["output"].get<std::string>();
+  cfg.run.output_dir = (out.is_relative() ? rctx.config_dir / out : out).lexically_normal();
+  cfg.run.keep_runs = run["keep_runs"];
+  cfg.run.keep_failed = run["keep_failed"];
+
+  const toml::node* stages_node = root.get("stage");
+  if (stages_node == nullptr || !stages_node->is_array_of_tables() || stages_node->as_array()->empty()) {
+    bad(stages_node ? source_of(*stages_node, file) : SourceRef{file, 1, 1}, "stage",
+        "a config needs at least one [[stage]] table");
+  }
+
+  // Pass 1: ids, kinds, options.
+  std::vector<StageInstance> listed;
+  std::vector<const toml::table*> tables;
+  for (const auto& node : *stages_node->as_array()) {
+    const toml::table& t = *node.as_table();
+    StageInstance inst;
+    inst.where = source_of(t, file);
+    const toml::node* id_node = t.get("id");
+    if (id_node == nullptr) bad(inst.where, "stage", "every [[stage]] needs an `id`");
+    inst.id = require_string(*id_node, file, "stage.id");
+    static const std::regex id_re(R"(^[a-z][a-z0-9_]*$)");
+    if (!std::regex_match(inst.id, id_re))
+      bad(source_of(*id_node, file), "stage.id", fmt::format("'{}' is not a valid id (lower-case letters, digits, _)", inst.id));
+    const std::string key = "stage '" + inst.id + "'";
+    for (const auto& prev : listed) {
+      if (prev.id == inst.id)
+        bad(source_of(*id_node, file), key, fmt::format("two stages have the id '{}' (the first at {}); ids must be unique",
+                                                        inst.id, prev.where.str()));
+    }
+    std::string kind = inst.id;
+    if (const toml::node* kn = t.get("kind")) kind = require_string(*kn, file, key + ".kind");
+    inst.def = find_stage(kind);
+    if (inst.def == nullptr) {
+      std::vector<std::string> kinds;
+      for (const auto& d : registered_stages()) kinds.push_back(d.info.kind);
+      const std::string hint = closest_match(kind, kinds);
+      std::string all;
+      for (const auto& k : kinds) all += (all.empty() ? "" : ", ") + k;
+      bad(t.get("kind") ? source_of(*t.get("kind"), file) : source_of(*id_node, file), key,
+          fmt::format("unknown stage kind '{}'{}; kinds are {} (set `kind` when the id differs from the kind)", kind,
+                      hint.empty() ? "" : "; did you mean '" + hint + "'?", all));
+    }
+    inst.options = resolve_options(inst.def->info.options, t, rctx, key, {"id", "kind", "inputs"});
+    if (inst.def->check) {
+      try {
+        inst.def->check(inst.options);
+      } catch (const Error& e) {
+        bad(inst.where, key, e.what());
+      }
+    }
+    listed.push_back(std::move(inst));
+    tables.push_back(&t);
+  }
+
+  // Pass 2: wire inputs.
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    StageInstance& inst = listed[i];
+    const toml::table& t = *tables[i];
+    const std::string key = "stage '" + inst.id + "'";
+    std::map<std::string, std::pair<std::string, SourceRef>> overrides;
+    if (const toml::node* in_node = t.get("inputs")) {
+      if (!in_node->is_table()) bad(source_of(*in_node, file), key + ".inputs", "expected a table slot = \"stage.artifact\"");
+      for (auto&& [k, v] : *in_node->as_table()) {
+        const std::string slot(k.str());
+        if (inst.def->info.input(slot) == nullptr) {
+          std::vector<std::string> slots;
+          for (const auto& d : inst.def->info.inputs) slots.push_back(d.slot);
+          const std::string hint = closest_match(slot, slots);
+          bad(source_of(v, file), key + ".inputs." + slot,
+              "unknown input" + (hint.empty() ? std::string{} : "; did you mean '" + hint + "'?"));
+        }
+        overrides[slot] = {require_string(v, file, key + ".inputs." + slot), source_of(v, file)};
+      }
+    }
+    for (const auto& decl : inst.def->info.inputs) {
+      std::string ref = decl.default_ref;
+      SourceRef where = inst.where;
+      const bool explicit_ref = overrides.count(decl.slot) > 0;
+      if (explicit_ref) std::tie(ref, where) = overrides[decl.slot];
+      const std::string slot_key = key + ".inputs." + decl.slot;
+      if (ref == "none" || ref.empty()) {
+        if (!decl.optional) bad(where, slot_key, "this input is required and cannot be \"none\"");
+        continue;
+      }
+      const auto dot = ref.find('.');
+      if (dot == std::string::npos)
+        bad(where, slot_key, fmt::format("'{}' is not of the form \"stage-id.artifact\"", ref));
+      ArtifactRef aref{ref.substr(0, dot), ref.substr(dot + 1)};
+      const StageInstance* producer = nullptr;
+      for (const auto& s : listed)
+        if (s.id == aref.stage) producer = &s;
+      if (producer == nullptr) {
+        if (decl.optional && !explicit_ref) continue;
+        bad(where, slot_key,
+            fmt::format("input '{}' ({}) needs '{}', but no stage produces it: there is no stage with id '{}'; add "
+                        "that stage or set inputs.{} to another stage's output",
+                        decl.slot, artifact_kind_name(decl.kind), ref, aref.stage, decl.slot));
+      }
+      const OutputDecl* out_decl = producer->def->info.output(aref.artifact);
+      if (out_decl == nullptr) {
+        std::string names;
+        for (const auto& o : producer->def->info.outputs) names += (names.empty() ? "" : ", ") + o.name;
+        bad(where, slot_key, fmt::format("no stage produces '{}': stage '{}' ({}) writes {}", ref, producer->id,
+                                         producer->def->info.kind, names));
+      }
+      if (out_decl->kind != decl.kind)
+        bad(where, slot_key, fmt::format("expects a {}, but '{}' is a {}", artifact_kind_name(decl.kind), ref,
+                                         artifact_kind_name(out_decl->kind)));
+      if (aref.stage == inst.id) bad(where, slot_key, "a stage cannot read its own output (cycle)");
+      inst.inputs[decl.slot] = aref;
+    }
+  }
+
+  // Topological order (Kahn), keeping config order among ready stages; leftovers form a cycle.
+  const std::size_t n = listed.size();
+  std::vector<std::set<std::size_t>> ups(n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (const auto& [slot, ref] : listed[i].inputs)
+      for (std::size_t j = 0; j < n; ++j)
+        if (listed[j].id == ref.stage) ups[i].insert(j);
+  std::vector<bool> placed(n, false);
+  std::vector<std::size_t> order;
+  while (order.size() < n) {
+    bool progress = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (placed[i]) continue;
+      if (std::all_of(ups[i].begin(), ups[i].end(), [&](std::size_t j) { return placed[j]; })) {
+        placed[i] = true;
+        order.push_back(i);
+        progress = true;
+        break;
+      }
+    }
+    if (!progress) {
+      // Walk upstream from an unplaced stage until a stage repeats: that loop is the cycle.
+      std::size_t cur = 0;
+      while (placed[cur]) ++cur;
+      std::vector<std::size_t> walk;
+      while (std::find(walk.begin(), walk.end(), cur) == walk.end()) {
+        walk.push_back(cur);
+        for (std::size_t j : ups[cur])
+          if (!placed[j]) {
+            cur = j;
+            break;
+          }
+      }
+      std::string cycle;
+      auto start = std::find(walk.begin(), walk.end(), cur);
+      for (auto it = walk.rbegin(); it != walk.rend(); ++it) {
+        cycle += "'" + listed[*it].id + "' -> ";
+        if (it.base() - 1 == start) break;
+      }
+      cycle += "'" + listed[cur].id + "'";
+      bad(listed[cur].where, "stage '" + listed[cur].id + "'",
+          fmt::format("the stage inputs form a cycle: {}; change one of their `inputs`", cycle));
+    }
+  }
+  std::vector<std::size_t> new_index(n);
+  for (std::size_t k = 0; k < n; ++k) new_index[order[k]] = k;
+  for (std::size_t k = 0; k < n; ++k) {
+    StageInstance inst = std::move(listed[order[k]]);
+    for (std::size_t j : ups[order[k]]) inst.upstream.push_back(new_index[j]);
+    std::sort(inst.upstream.begin(), inst.upstream.end());
+    cfg.stages.push_back(std::move(inst));
+  }
+  return cfg;
+}
+
+}  // namespace nexusmap

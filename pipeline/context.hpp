@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// What a running stage sees: its resolved options, its input artifacts, where to write its outputs,
+// progress and logging. Stages never touch the cache, the run folder or other stages directly.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
+
+#include "pipeline/artifacts.hpp"
+#include "pipeline/config.hpp"
+#include "rasters/gdal_raster.hpp"
+#include "rasters/grid.hpp"
+#include "rasters/progress.hpp"
+#include "rasters/raster.hpp"
+#include "vectors/features.hpp"
+
+namespace nexusmap {
+
+// Presentation hints a stage gives with a raster; the publishing code turns them into a .qml.
+enum class RasterStyle {
+  none,        // intermediate: no style
+  sequential,  // e.g. travel time, accumulated cost (low = light)
+  uniform,     // perceptually uniform 0..max (route frequency, nexus index, density)
+  diverging,   // centred on 0 (z-scores)
+  hotspot_bins,// -3..+3 classes with ArcGIS-style labels
+  binary,      // 0/1 masks such as corridors
+  terrain,     // elevation
+};
+
+struct RasterMeta {
+  std::string description;
+  std::string units;
+  RasterStyle style = RasterStyle::none;
+  Resampling overviews = Resampling::average;
+  std::map<std::string, std::string> metadata;  // extra items besides provenance
+};
+
+struct StageEnv {
+  std::filesystem::path staging_dir;
+  std::map<std::string, Artifact> inputs;            // connected slots
+  std::map<std::string, std::string> published_names;// slot -> file name in the run folder (publish stage)
+  nlohmann::json provenance;                          // stage, options, input hashes, version
+  std::shared_ptr<spdlog::logger> logger;
+  ProgressFn progress;
+  int threads = 1;
+  const PipelineConfig* config = nullptr;
+};
+
+class StageContext {
+ public:
+  StageContext(const StageInstance& stage, StageEnv env);
+
+  [[nodiscard]] const std::string& id() const { return stage_.id; }
+  [[nodiscard]] const nlohmann::json& options() const { return stage_.options; }
+  [[nodiscard]] const PipelineConfig& config() const { return *env_.config; }
+
+  // Typed option access (the declarations guarantee presence and type).
+  [[nodiscard]] double number(const std::string& name) const;
+  [[nodiscard]] std::int64_t integer(const std::string& name) const;
+  [[nodiscard]] bool flag(const std::string& name) const;
+  [[nodiscard]] std::string text(const std::string& name) const;
+  [[nodiscard]] std::filesystem::path file(const std::string& name) const;
+  [[nodiscard]] std::vector<std::filesystem::path> files(const std::string& name) const;
+  [[nodiscard]] VectorSource vector(const std::string& name) const;
+  [[nodiscard]] bool has(const std::string& name) const;  // optional option present (not null)
+
+  // Inputs.
+  [[nodiscard]] bool has_input(const std::string& slot) const;
+  [[nodiscard]] const Artifact& input(const std::string& slot) const;
+  [[nodiscard]] Grid grid() const;  // the analysis grid from the "grid" input
+  [[nodiscard]] Raster<float> raster_input(const std::string& slot) const;  // checked against grid()
+  [[nodiscard]] FeatureTable vector_input(const std::string& slot) const;
+  [[nodiscard]] nlohmann::json json_input(const std::string& slot) const;
+  [[nodiscard]] std::string published_name(const std::string& slot) const;
+
+  // Outputs: every declared output must be written exactly once.
+  [[nodiscard]] std::filesystem::path output_path(const std::string& name) const;
+  template <class T>
+  void write_raster(const std::string& name, const Raster<T>& raster, const RasterMeta& meta);
+  void write_vector(const std::string& name, const FeatureTable& table);
+  void write_json(const std::string& name, const nlohmann::json& value);
+  void write_text(const std::string& name, const std::string& text);  // table (CSV), html
+  // An extra file belonging to output `name` (written by the caller into staging_dir()).
+  void add_sidecar(const std::string& name, const std::string& file_name);
+  [[nodiscard]] const std::filesystem::path& staging_dir() const { return env_.staging_dir; }
+
+  // Facts worth recording in the manifest and report (counts, repair reports, path hours...).
+  void record(const std::string& key, nlohmann::json value);
+  [[nodiscard]] const nlohmann::json& summary() const { return summary_; }
+  [[nodiscard]] const std::map<std::string, std::vector<std::string>>& sidecars() const { return sidecars_; }
+
+  bool progress(double fraction, std::string_view message = {}) const;
+  [[nodiscard]] const ProgressFn& progress_fn() const { return env_.progress; }
+  [[nodiscard]] spdlog::logger& log() const { return *env_.logger; }
+  [[nodiscard]] int threads() const { return env_.threads; }
+  [[nodiscard]] const nlohmann::json& provenance() const { return env_.provenance; }
+  // Provenance as GeoTIFF metadata items.
+  [[nodiscard]] std::map<std::string, std::string> provenance_metadata() const;
+
+ private:
+  [[nodiscard]] const OutputDecl& declared(const std::string& name) const;
+  const StageInstance& stage_;
+  StageEnv env_;
+  nlohmann::json summary_ = nlohmann::json::object();
+  std::map<std::string, std::vector<std::string>> sidecars_;
+};
+
+}  // namespace nexusmap

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install, build and run the default scenario (configs/badakhshan.toml) into out/badakhshan.
+#   scripts/quickstart.sh [extra `nexusmap run` options, e.g. --threads 2 --force]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+scripts/build.sh --werror
+build/nexusmap --version
+build/nexusmap run configs/badakhshan.toml "$@"
+latest="$PWD/out/badakhshan/latest"
+echo
+echo "Outputs:  $latest/"
+echo "Manifest: $latest/manifest.json"
