@@ -15,7 +15,10 @@ std::string Artifact::content_hash() const {
 nlohmann::json to_json(const Artifact& a) {
   nlohmann::json side = nlohmann::json::array();
   for (const auto& s : a.sidecars) side.push_back({{"file", s.file}, {"sha256", s.sha256}, {"size", s.size}});
+  nlohmann::json roles = nlohmann::json::array();
+  for (const auto& r : a.layer_roles) roles.push_back({{"role", r.role}, {"layer", r.layer}});
   return {{"name", a.name},
+          {"layer_roles", roles},
           {"kind", artifact_kind_name(a.kind)},
           {"file", a.primary.file},
           {"sha256", a.primary.sha256},
@@ -33,6 +36,7 @@ Artifact artifact_from_json(const nlohmann::json& j, const std::filesystem::path
   a.dir = dir;
   a.primary = {j.at("file"), j.at("sha256"), j.at("size")};
   for (const auto& s : j.at("sidecars")) a.sidecars.push_back({s.at("file"), s.at("sha256"), s.at("size")});
+  for (const auto& r : j.value("layer_roles", nlohmann::json::array())) a.layer_roles.push_back({r.at("role"), r.at("layer")});
   return a;
 }
 

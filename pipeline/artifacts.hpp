@@ -21,12 +21,19 @@ struct ArtifactFile {
   std::uintmax_t size = 0;
 };
 
+// A further manifest role served by one layer of a published GeoPackage artifact.
+struct LayerRole {
+  std::string role;
+  std::string layer;
+};
+
 struct Artifact {
   std::string name;
   ArtifactKind kind = ArtifactKind::raster;
   std::filesystem::path dir;          // cache entry directory
   ArtifactFile primary;
   std::vector<ArtifactFile> sidecars; // e.g. the .qml style of a raster
+  std::vector<LayerRole> layer_roles; // e.g. {least_cost_paths, layer "least_cost_paths"} of nexusmap.gpkg
   [[nodiscard]] std::filesystem::path path() const { return dir / primary.file; }
   // One digest over the primary file and its sidecars: what downstream cache keys depend on.
   [[nodiscard]] std::string content_hash() const;

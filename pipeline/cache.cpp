@@ -107,6 +107,7 @@ std::filesystem::path Cache::begin(const std::string& stage, const std::string& 
 CacheEntry Cache::commit(const std::string& stage, const std::string& key, const std::filesystem::path& staging,
                          const std::vector<OutputDecl>& outputs,
                          const std::map<std::string, std::vector<std::string>>& sidecars,
+                         const std::map<std::string, std::vector<LayerRole>>& layer_roles,
                          const nlohmann::json& summary, double seconds) const {
   CacheEntry entry;
   entry.stage = stage;
@@ -119,6 +120,7 @@ CacheEntry Cache::commit(const std::string& stage, const std::string& key, const
     const std::string file = out.name + artifact_extension(out.kind);
     std::error_code ec;
     if (!std::filesystem::exists(staging / file, ec)) {
+      if (out.optional) continue;
       fail(ErrorKind::stage, fmt::format("stage '{}' finished without writing its output '{}'", stage, out.name));
     }
     Artifact a;
@@ -128,6 +130,7 @@ CacheEntry Cache::commit(const std::string& stage, const std::string& key, const
     a.primary = hash_file(staging, file);
     if (auto it = sidecars.find(out.name); it != sidecars.end())
       for (const auto& s : it->second) a.sidecars.push_back(hash_file(staging, s));
+    if (auto it = layer_roles.find(out.name); it != layer_roles.end()) a.layer_roles = it->second;
     arts.push_back(to_json(a));
     entry.artifacts[a.name] = std::move(a);
   }

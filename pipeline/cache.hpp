@@ -38,7 +38,8 @@ class Cache {
   // Hashes the staged outputs, writes entry.json and renames the directory into place.
   CacheEntry commit(const std::string& stage, const std::string& key, const std::filesystem::path& staging,
                     const std::vector<OutputDecl>& outputs,
-                    const std::map<std::string, std::vector<std::string>>& sidecars, const nlohmann::json& summary,
+                    const std::map<std::string, std::vector<std::string>>& sidecars,
+                    const std::map<std::string, std::vector<LayerRole>>& layer_roles, const nlohmann::json& summary,
                     double seconds) const;
   void discard(const std::filesystem::path& staging) const;
   // Removes leftovers of killed runs (staging directories).

@@ -149,6 +149,12 @@ void StageContext::add_sidecar(const std::string& name, const std::string& file_
   sidecars_[name].push_back(file_name);
 }
 
+void StageContext::add_layer_role(const std::string& name, const std::string& role, const std::string& layer) {
+  if (declared(name).kind != ArtifactKind::vector)
+    fail(ErrorKind::internal, fmt::format("stage '{}': layer roles belong to GeoPackage outputs, not '{}'", id(), name));
+  layer_roles_[name].push_back({role, layer});
+}
+
 void StageContext::record(const std::string& key, nlohmann::json value) { summary_[key] = std::move(value); }
 
 bool StageContext::progress(double fraction, std::string_view message) const {

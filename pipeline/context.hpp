@@ -88,12 +88,15 @@ class StageContext {
   void write_text(const std::string& name, const std::string& text);  // table (CSV), html
   // An extra file belonging to output `name` (written by the caller into staging_dir()).
   void add_sidecar(const std::string& name, const std::string& file_name);
+  // Declares that layer `layer` of the GeoPackage output `name` serves manifest role `role`.
+  void add_layer_role(const std::string& name, const std::string& role, const std::string& layer);
   [[nodiscard]] const std::filesystem::path& staging_dir() const { return env_.staging_dir; }
 
   // Facts worth recording in the manifest and report (counts, repair reports, path hours...).
   void record(const std::string& key, nlohmann::json value);
   [[nodiscard]] const nlohmann::json& summary() const { return summary_; }
   [[nodiscard]] const std::map<std::string, std::vector<std::string>>& sidecars() const { return sidecars_; }
+  [[nodiscard]] const std::map<std::string, std::vector<LayerRole>>& layer_roles() const { return layer_roles_; }
 
   bool progress(double fraction, std::string_view message = {}) const;
   [[nodiscard]] const ProgressFn& progress_fn() const { return env_.progress; }
@@ -109,6 +112,7 @@ class StageContext {
   StageEnv env_;
   nlohmann::json summary_ = nlohmann::json::object();
   std::map<std::string, std::vector<std::string>> sidecars_;
+  std::map<std::string, std::vector<LayerRole>> layer_roles_;
 };
 
 }  // namespace nexusmap

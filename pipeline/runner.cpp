@@ -237,7 +237,13 @@ class Executor {
       std::map<std::string, std::string> published;
       for (const auto& [slot, ref] : s.inputs) {
         const std::size_t u = cfg_.index_of(ref.stage);
-        const Artifact& a = runs_[u].entry.artifacts.at(ref.artifact);
+        const auto found = runs_[u].entry.artifacts.find(ref.artifact);
+        if (found == runs_[u].entry.artifacts.end()) {
+          if (s.def->info.input(slot)->optional) continue;
+          fail(ErrorKind::stage, fmt::format("stage '{}': input '{}' needs '{}', which that stage did not write",
+                                             s.id, slot, ref.str()));
+        }
+        const Artifact& a = found->second;
         input_hashes[slot] = {{"ref", ref.str()}, {"sha256", a.content_hash()}};
         inputs[slot] = a;
         if (auto it = names_.find({ref.stage, ref.artifact}); it != names_.end()) published[slot] = it->second;
@@ -279,7 +285,8 @@ class Executor {
       test_delay();
       const double seconds = std::chrono::duration<double>(Clock::now() - t).count();
       Logging::progress().finish(s.id);
-      r.entry = cache_.commit(s.id, r.key, staging, s.def->info.outputs, ctx.sidecars(), ctx.summary(), seconds);
+      r.entry = cache_.commit(s.id, r.key, staging, s.def->info.outputs, ctx.sidecars(), ctx.layer_roles(),
+                               ctx.summary(), seconds);
       r.status = Status::ran;
       r.finished = now();
       log->info("done in {:.2f} s", seconds);
@@ -338,7 +345,9 @@ json publish_outputs(const PipelineConfig& cfg, const std::vector<StageRun>& run
     if (runs[i].status != Status::ran && runs[i].status != Status::cached) continue;
     for (const auto& o : s.def->info.outputs) {
       if (o.role.empty()) continue;
-      const Artifact& a = runs[i].entry.artifacts.at(o.name);
+      const auto found = runs[i].entry.artifacts.find(o.name);
+      if (found == runs[i].entry.artifacts.end()) continue;  // an optional output not written
+      const Artifact& a = found->second;
       const std::string published = names.at({s.id, o.name});
       const std::string stem = std::filesystem::path(published).stem().string();
       std::filesystem::copy_file(a.path(), run_dir / published, std::filesystem::copy_options::overwrite_existing);
@@ -354,6 +363,13 @@ json publish_outputs(const PipelineConfig& cfg, const std::vector<StageRun>& run
       }
       if (!side.empty()) entry["sidecars"] = side;
       outputs.push_back(entry);
+      for (const auto& lr : a.layer_roles) {
+        json layer_entry = entry;
+        layer_entry["role"] = lr.role;
+        layer_entry["layer"] = lr.layer;
+        layer_entry.erase("sidecars");
+        outputs.push_back(layer_entry);
+      }
     }
   }
   return outputs;

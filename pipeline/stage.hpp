@@ -33,6 +33,7 @@ struct OutputDecl {
   ArtifactKind kind;
   std::string role;  // manifest role (published into the run folder); "" = intermediate only
   std::string help;
+  bool optional = false;  // the stage may legitimately not write it (e.g. a map of an absent layer)
 };
 
 struct StageInfo {
