@@ -161,10 +161,11 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
   if (!out) input_error(fmt::format("{}: cannot write", p.string()));
 }
 
-// Test-only hook: NEXUSMAP_TEST_STAGE_DELAY_MS makes every computed stage take at least that long,
-// so fault tests can kill a run at chosen points and observe overlap.
-void test_delay() {
-  if (const char* env = std::getenv("NEXUSMAP_TEST_STAGE_DELAY_MS"); env && *env)
+// Test-only hooks: NEXUSMAP_TEST_STAGE_DELAY_MS makes every computed stage take at least that long,
+// NEXUSMAP_TEST_PUBLISH_DELAY_MS pauses between copying the outputs and completing the run, so fault
+// tests can kill a run at chosen points and observe overlap.
+void test_delay(const char* variable = "NEXUSMAP_TEST_STAGE_DELAY_MS") {
+  if (const char* env = std::getenv(variable); env && *env)
     std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(env)));
 }
 
@@ -183,6 +184,7 @@ class Executor {
     std::vector<std::vector<std::size_t>> downstream(n);
     remaining_ = std::vector<std::atomic<int>>(n);
     for (std::size_t i = 0; i < n; ++i) {
+      if (!selected_[i]) continue;
       int ups = 0;
       for (std::size_t u : cfg_.stages[i].upstream)
         if (selected_[u]) {
@@ -479,6 +481,7 @@ RunOutcome run_pipeline(const PipelineConfig& cfg, const RunOptions& opts) {
 
   manifest["run"]["status"] = "success";
   manifest["outputs"] = publish_outputs(cfg, runs, partial);
+  test_delay("NEXUSMAP_TEST_PUBLISH_DELAY_MS");
   write_file(partial / "manifest.json", manifest.dump(2) + "\n");
   Logging::event({{"event", "run_end"}, {"run", run_id}, {"status", "success"}, {"seconds", seconds}});
   Logging::close_json_log();
