@@ -118,12 +118,37 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
     }
   }
 
+  // [vars] may refer to each other and to the environment; expand until stable (a cycle is an error).
   std::map<std::string, std::string> vars;
   if (const toml::node* vn = root.get("vars")) {
     if (!vn->is_table()) bad(source_of(*vn, file), "vars", "expected a table of name = \"value\"");
-    for (auto&& [k, v] : *vn->as_table()) {
-      const std::string key = "vars." + std::string(k.str());
-      vars[std::string(k.str())] = expand_vars(require_string(v, file, key), source_of(v, file), key, {});
+    std::map<std::string, std::pair<std::string, SourceRef>> raw;
+    for (auto&& [k, v] : *vn->as_table())
+      raw[std::string(k.str())] = {require_string(v, file, "vars." + std::string(k.str())), source_of(v, file)};
+    for (const auto& [name, value] : raw) vars[name] = value.first;
+    for (int round = 0;; ++round) {
+      bool changed = false;
+      for (auto& [name, value] : vars) {
+        if (value.find("${") == std::string::npos) continue;
+        std::map<std::string, std::string> others = vars;
+        others.erase(name);
+        // Leave references to not-yet-expanded vars for the next round.
+        std::map<std::string, std::string> ready;
+        for (const auto& [n, v] : others)
+          if (v.find("${") == std::string::npos) ready[n] = v;
+        bool pending = false;
+        for (const auto& [n, v] : others)
+          if (!ready.count(n) && value.find("${" + n) != std::string::npos) pending = true;
+        if (pending) continue;
+        value = expand_vars(value, raw[name].second, "vars." + name, ready);
+        changed = true;
+      }
+      if (!changed) {
+        for (const auto& [name, value] : vars)
+          if (value.find("${") != std::string::npos)
+            bad(raw[name].second, "vars." + name, "the [vars] refer to each other in a cycle");
+        break;
+      }
     }
   }
 

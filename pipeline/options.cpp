@@ -218,6 +218,12 @@ struct Resolver {
         }
         return out;
       }
+      case OptType::string_map: {
+        if (!n.is_table()) bad(where(n), key, "expected a table of name = \"text\", got " + toml_type_name(n));
+        json out = json::object();
+        for (auto&& [k, v] : *n.as_table()) out[std::string(k.str())] = text(v, key + "." + std::string(k.str()));
+        return out;
+      }
       case OptType::vector_source: return vector_source(n, key);
       case OptType::records: {
         json out = json::array();
@@ -250,6 +256,7 @@ const char* opt_type_name(OptType t) {
     case OptType::number_list: return "numbers";
     case OptType::string_list: return "strings";
     case OptType::number_map: return "table of numbers";
+    case OptType::string_map: return "table of strings";
     case OptType::vector_source: return "vector";
     case OptType::records: return "tables";
   }
@@ -305,6 +312,11 @@ OptionSpec OptionSpec::strings(std::string name, std::optional<std::vector<std::
 }
 OptionSpec OptionSpec::number_map(std::string name, std::string help) {
   OptionSpec s(std::move(name), OptType::number_map, std::move(help));
+  s.default_ = json::object();
+  return s;
+}
+OptionSpec OptionSpec::string_map(std::string name, std::string help) {
+  OptionSpec s(std::move(name), OptType::string_map, std::move(help));
   s.default_ = json::object();
   return s;
 }

@@ -27,6 +27,7 @@ enum class OptType {
   number_list,
   string_list,
   number_map,    // table of name -> number, e.g. location-precision factors
+  string_map,    // table of name -> string, e.g. country name aliases
   vector_source, // a path, or { path, layer, where, x_field, y_field, crs }
   records,       // array of tables, each with its own declared fields
 };
@@ -46,6 +47,7 @@ class OptionSpec {
   static OptionSpec numbers(std::string name, std::optional<std::vector<double>> def, std::string help);
   static OptionSpec strings(std::string name, std::optional<std::vector<std::string>> def, std::string help);
   static OptionSpec number_map(std::string name, std::string help);
+  static OptionSpec string_map(std::string name, std::string help);
   static OptionSpec vector(std::string name, std::string help);
   static OptionSpec records(std::string name, std::vector<OptionSpec> fields, std::string help);
 

@@ -49,6 +49,10 @@ const InputDecl* StageInfo::input(const std::string& slot) const {
 const std::vector<StageDef>& registered_stages() {
   static const std::vector<StageDef> all = [] {
     std::vector<StageDef> v = {
+        stages::barriers(),
+        stages::corridors(),
+        stages::cost(),
+        stages::governance(),
         stages::grid(),
         stages::terrain(),
     };

@@ -91,7 +91,17 @@ json options_identity(const StageInstance& s, const DigestMap& digests) {
   return out;
 }
 
-std::string program_identity() { return fmt::format("{} {}", build::version, build::git_revision); }
+// The version and the digest of the running executable: any rebuild that changes the code changes
+// every cache key, even when the version string (set at configure time) does not.
+std::string program_identity() {
+  static const std::string id = [] {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const std::string digest = ec ? std::string("unknown") : sha256_file(exe);
+    return fmt::format("{} {} {}", build::version, build::git_revision, digest);
+  }();
+  return id;
+}
 
 std::string cache_key(const StageInstance& s, const json& input_hashes, const DigestMap& digests) {
   const json k = {{"program", program_identity()},

@@ -120,6 +120,39 @@ std::filesystem::path temp_sibling(const std::filesystem::path& path) {
          fmt::format(".{}.tmp-{}-{}{}", path.stem().string(), ::getpid(), counter++, path.extension().string());
 }
 
+// CreateCopy of `mem` through the COG driver into a temporary sibling of `path`, then rename.
+void copy_to_cog(GDALDataset& mem, const std::filesystem::path& path, bool is_float, const CogOptions& options) {
+  std::error_code ec;
+  if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path(), ec);
+  const auto tmp = temp_sibling(path);
+  const std::vector<std::string> co = {
+      "COMPRESS=" + options.compression,
+      fmt::format("LEVEL={}", options.level),
+      std::string("PREDICTOR=") + (is_float ? "FLOATING_POINT" : "STANDARD"),
+      fmt::format("BLOCKSIZE={}", options.block_size),
+      "OVERVIEWS=AUTO",
+      std::string("OVERVIEW_RESAMPLING=") + (options.overview_resampling == Resampling::nearest
+                                                 ? "NEAREST"
+                                                 : resampling_name(options.overview_resampling)),
+      fmt::format("NUM_THREADS={}", std::max(1, options.threads)),
+      "BIGTIFF=IF_SAFER",
+  };
+  GdalErrorCapture errors;
+  GDALDriver* cog = GetGDALDriverManager()->GetDriverByName("COG");
+  if (cog == nullptr) fail(ErrorKind::internal, "this GDAL has no COG driver");
+  GDALDatasetUniquePtr out(cog->CreateCopy(tmp.c_str(), &mem, FALSE, make_args(co).List(), nullptr, nullptr));
+  if (!out) {
+    std::filesystem::remove(tmp, ec);
+    input_error(fmt::format("{}: cannot write Cloud-Optimized GeoTIFF{}", path.string(), errors.suffix()));
+  }
+  out.reset();  // flush and close before the rename makes it visible
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    input_error(fmt::format("{}: cannot move the finished file into place: {}", path.string(), ec.message()));
+  }
+}
+
 }  // namespace
 
 Resampling parse_resampling(std::string_view name) {
@@ -245,34 +278,51 @@ void write_cog(const Raster<T>& raster, const std::filesystem::path& path, const
   if (!options.units.empty()) band->SetUnitType(options.units.c_str());
   for (const auto& [k, v] : options.metadata) mem->SetMetadataItem(k.c_str(), v.c_str());
 
-  std::error_code ec;
-  if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path(), ec);
-  const auto tmp = temp_sibling(path);
-  const std::vector<std::string> co = {
-      "COMPRESS=" + options.compression,
-      fmt::format("LEVEL={}", options.level),
-      std::string("PREDICTOR=") + (Raster<T>::is_float ? "FLOATING_POINT" : "STANDARD"),
-      fmt::format("BLOCKSIZE={}", options.block_size),
-      "OVERVIEWS=AUTO",
-      std::string("OVERVIEW_RESAMPLING=") + (options.overview_resampling == Resampling::nearest
-                                                 ? "NEAREST"
-                                                 : resampling_name(options.overview_resampling)),
-      fmt::format("NUM_THREADS={}", std::max(1, options.threads)),
-      "BIGTIFF=IF_SAFER",
-  };
-  GDALDriver* cog = GetGDALDriverManager()->GetDriverByName("COG");
-  if (cog == nullptr) fail(ErrorKind::internal, "this GDAL has no COG driver");
-  GDALDatasetUniquePtr out(cog->CreateCopy(tmp.c_str(), mem.get(), FALSE, make_args(co).List(), nullptr, nullptr));
-  if (!out) {
-    std::filesystem::remove(tmp, ec);
-    input_error(fmt::format("{}: cannot write Cloud-Optimized GeoTIFF{}", path.string(), errors.suffix()));
+  copy_to_cog(*mem, path, Raster<T>::is_float, options);
+}
+
+
+void write_cog_bands(std::span<const Raster<float>* const> bands, std::span<const std::string> names,
+                     const std::filesystem::path& path, const CogOptions& options) {
+  if (bands.empty() || bands.size() != names.size())
+    fail(ErrorKind::internal, "write_cog_bands: one name per band expected");
+  const Grid& grid = bands.front()->grid();
+  auto mem = mem_dataset(grid, GDT_Float32, static_cast<int>(bands.size()));
+  const auto w = static_cast<int>(grid.width);
+  const auto h = static_cast<int>(grid.height);
+  GdalErrorCapture errors;
+  for (std::size_t b = 0; b < bands.size(); ++b) {
+    if (!bands[b]->grid().same_georeferencing(grid)) fail(ErrorKind::internal, "write_cog_bands: bands differ in grid");
+    GDALRasterBand* band = mem->GetRasterBand(static_cast<int>(b) + 1);
+    band->SetNoDataValue(std::numeric_limits<double>::quiet_NaN());
+    band->SetDescription(names[b].c_str());
+    if (band->RasterIO(GF_Write, 0, 0, w, h, const_cast<float*>(bands[b]->data()), w, h, GDT_Float32, 0, 0) != CE_None)
+      fail(ErrorKind::internal, "cannot fill in-memory raster" + errors.suffix());
   }
-  out.reset();  // flush and close before the rename makes it visible
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    input_error(fmt::format("{}: cannot move the finished file into place: {}", path.string(), ec.message()));
+  for (const auto& [k, v] : options.metadata) mem->SetMetadataItem(k.c_str(), v.c_str());
+  copy_to_cog(*mem, path, true, options);
+}
+
+Raster<float> read_raster_band(const std::filesystem::path& path, const std::string& name) {
+  auto ds = open_raster(path);
+  Grid grid = grid_of(*ds, path);
+  std::string names;
+  for (int b = 1; b <= ds->GetRasterCount(); ++b) {
+    GDALRasterBand* band = ds->GetRasterBand(b);
+    if (name == band->GetDescription()) {
+      Raster<float> out(grid, 0.0F);
+      read_band_into(*band, out, path);
+      return out;
+    }
+    names += (names.empty() ? "'" : ", '") + std::string(band->GetDescription()) + "'";
   }
+  input_error(fmt::format("{}: has no band '{}'; bands are {}", path.string(), name, names));
+}
+
+std::string read_metadata_item(const std::filesystem::path& path, const std::string& key) {
+  auto ds = open_raster(path);
+  const char* v = ds->GetMetadataItem(key.c_str());
+  return v ? v : "";
 }
 
 double sample_bilinear(const Raster<float>& raster, double x, double y) {

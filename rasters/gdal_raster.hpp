@@ -69,6 +69,16 @@ struct CogOptions {
 template <class T>
 void write_cog(const Raster<T>& raster, const std::filesystem::path& path, const CogOptions& options = {});
 
+// Writes several Float32 rasters on one grid as the bands of one COG; band i gets description names[i].
+void write_cog_bands(std::span<const Raster<float>* const> bands, std::span<const std::string> names,
+                     const std::filesystem::path& path, const CogOptions& options = {});
+
+// Reads the band whose description is `name`; Error(input_data) listing the bands when absent.
+Raster<float> read_raster_band(const std::filesystem::path& path, const std::string& name);
+
+// Dataset metadata item of a raster ("" when absent).
+std::string read_metadata_item(const std::filesystem::path& path, const std::string& key);
+
 // Value at map position (x, y) by bilinear interpolation between cell centres; NaN outside the
 // grid or next to nodata.
 double sample_bilinear(const Raster<float>& raster, double x, double y);

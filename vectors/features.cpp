@@ -180,7 +180,7 @@ FeatureTable read_features(const VectorSource& src, const ReadOptions& options, 
   if (is_csv(src.path)) {
     if (!src.x_field.empty()) (void)table.require_field(src.x_field, where_ctx + " x_field");
     if (!src.y_field.empty()) (void)table.require_field(src.y_field, where_ctx + " y_field");
-    if (layer->GetGeomType() == wkbNone) {
+    if (layer->GetGeomType() == wkbNone && options.require_geometry) {
       input_error(fmt::format("{}: CSV has no geometry; name its coordinate columns with x_field and y_field "
                               "(e.g. \"lon\", \"lat\")", where_ctx));
     }
@@ -204,7 +204,7 @@ FeatureTable read_features(const VectorSource& src, const ReadOptions& options, 
     // (GeoPackage writes "Undefined geographic/cartesian SRS" for layers created without a CRS.)
     source_srs = *s;
     source_srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  } else if (is_csv(src.path)) {
+  } else if (is_csv(src.path) || !options.require_geometry) {
     source_srs.importFromEPSG(4326);
   } else {
     input_error(fmt::format("{}: layer has no CRS; add `crs = \"EPSG:...\"` to this input", where_ctx));
@@ -241,6 +241,10 @@ FeatureTable read_features(const VectorSource& src, const ReadOptions& options, 
     for (std::size_t i = 0; i < table.fields.size(); ++i)
       out.attributes.push_back(read_attr(*feature, static_cast<int>(i), table.fields[i].type));
     OGRGeometry* g = feature->GetGeometryRef();
+    if ((g == nullptr || g->IsEmpty()) && !options.require_geometry) {
+      table.features.push_back(std::move(out));
+      continue;
+    }
     if (g == nullptr || g->IsEmpty()) {
       ++rep.dropped;
       ++rep.reasons["no geometry"];

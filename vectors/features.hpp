@@ -79,6 +79,7 @@ struct ReadOptions {
   std::string target_crs_wkt;              // empty: keep the layer CRS
   bool repair = true;                      // GEOS validity check and MakeValid
   bool allow_empty = false;                // else an empty (filtered) layer is an error
+  bool require_geometry = true;            // false: attribute tables (CSV without coordinates) are fine
   std::vector<std::string> required_fields;
 };
 

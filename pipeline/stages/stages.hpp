@@ -6,6 +6,10 @@
 
 namespace nexusmap::stages {
 
+StageDef barriers();
+StageDef corridors();
+StageDef cost();
+StageDef governance();
 StageDef grid();
 StageDef terrain();
 

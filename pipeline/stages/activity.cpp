@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+// activity: militant-activity density — kernel density of conflict events, weighted by casualties,
+// location precision and age.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "pipeline/stages/common.hpp"
+#include "pipeline/stages/stages.hpp"
+#include "rasters/error.hpp"
+#include "rasters/kernel_density.hpp"
+
+namespace nexusmap::stages {
+namespace {
+
+using json = nlohmann::json;
+
+double transform_weight(double v, const std::string& how) {
+  if (how == "log1p") return std::log1p(v);
+  if (how == "sqrt") return std::sqrt(v);
+  return v;
+}
+
+}  // namespace
+
+StageDef activity() {
+  StageDef def;
+  def.info.kind = "activity";
+  def.info.summary = "Militant-activity density: kernel density of conflict events weighted by casualties, location "
+                     "precision and age (half-life decay), in weighted events per 100 km².";
+  def.info.options = {
+      OptionSpec::vector("events", "Event points: any OGR layer, or a CSV with x_field/y_field (lon/lat) columns."),
+      OptionSpec::string("date_field", "date_start", "Event date attribute (YYYY-MM-DD...); \"\" when there is none."),
+      OptionSpec::date("from", std::nullopt, "Keep events on or after this day.").optional(),
+      OptionSpec::date("to", std::nullopt, "Keep events on or before this day.").optional(),
+      OptionSpec::string("type_field", "", "Attribute with the event type, e.g. UCDP type_of_violence."),
+      OptionSpec::strings("types", std::vector<std::string>{}, "Keep only these type values (all when empty)."),
+      OptionSpec::string("weight_field", "", "Attribute with the event weight, e.g. UCDP best (deaths); \"\" = 1 each."),
+      OptionSpec::choice("weight_transform", {"none", "log1p", "sqrt"}, "log1p",
+                         "Damps mass-casualty events: log(1 + w), sqrt(w) or w itself."),
+      OptionSpec::number("weight_offset", 1.0, "Added to every weight after the transform, so an event with no deaths "
+                                               "still counts.").min(0),
+      OptionSpec::string("precision_field", "", "Attribute with the location precision code, e.g. UCDP where_prec."),
+      OptionSpec::number_map("precision_factors", "Weight factor by precision code, e.g. { 1 = 1.0, 2 = 0.8, 6 = 0.2 }.")
+          .min(0),
+      OptionSpec::number("half_life", 0.0, "Age decay half-life; 0 = no decay.").min(0).unit("days"),
+      OptionSpec::date("as_of", std::nullopt, "Reference date for age decay (default: the newest event kept).").optional(),
+      OptionSpec::choice("kernel", {"gaussian", "quartic"}, "gaussian", "Kernel shape."),
+      OptionSpec::number("bandwidth", std::nullopt, "Gaussian standard deviation or quartic radius (default: the "
+                                                    "spatial rule of thumb).").min(0).unit("m").optional(),
+  };
+  def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
+  def.info.outputs = {
+      {"density", ArtifactKind::raster, "activity_density", "Weighted events per 100 km²."},
+      {"events", ArtifactKind::vector, "", "The events used, with their final weights."},
+  };
+  def.check = [](json& o) {
+    if (!o["from"].is_null() && !o["to"].is_null() && o["from"].get<std::string>() > o["to"].get<std::string>())
+      config_error(fmt::format("from {} is after to {}", o["from"].get<std::string>(), o["to"].get<std::string>()));
+    if (o["date_field"].get<std::string>().empty() &&
+        (!o["from"].is_null() || !o["to"].is_null() || o["half_life"].get<double>() > 0))
+      config_error("date filters and half_life need a date_field");
+  };
+  def.run = [](StageContext& ctx) {
+    const Grid grid = ctx.grid();
+    const std::string date_field = ctx.text("date_field");
+    const std::string type_field = ctx.text("type_field");
+    const std::string weight_field = ctx.text("weight_field");
+    const std::string precision_field = ctx.text("precision_field");
+    std::vector<std::string> required;
+    for (const auto& f : {date_field, type_field, weight_field, precision_field})
+      if (!f.empty()) required.push_back(f);
+    const FeatureTable events = read_layer(ctx, "events", grid, required, true);
+    const int di = date_field.empty() ? -1 : events.field_index(date_field);
+    const int ti = type_field.empty() ? -1 : events.field_index(type_field);
+    const int wi = weight_field.empty() ? -1 : events.field_index(weight_field);
+    const int pi = precision_field.empty() ? -1 : events.field_index(precision_field);
+    std::vector<std::string> types;
+    for (const auto& t : ctx.options().at("types")) types.push_back(t);
+    const auto from = ctx.has("from") ? parse_day(ctx.text("from")) : std::nullopt;
+    const auto to = ctx.has("to") ? parse_day(ctx.text("to")) : std::nullopt;
+    const auto& factors = ctx.options().at("precision_factors");
+    const std::string transform = ctx.text("weight_transform");
+    const double offset = ctx.number("weight_offset");
+
+    struct Kept {
+      const Feature* f;
+      std::optional<std::int64_t> day;
+      double weight;
+    };
+    std::vector<Kept> kept;
+    std::map<std::string, std::int64_t> dropped;
+    std::int64_t unknown_precision = 0;
+    for (const auto& f : events.features) {
+      std::optional<std::int64_t> day;
+      if (di >= 0) {
+        day = parse_day(attr_string(events, f, di));
+        if (!day && (from || to || ctx.number("half_life") > 0)) {
+          ++dropped["no date"];
+          continue;
+        }
+        if (day && ((from && *day < *from) || (to && *day > *to))) {
+          ++dropped["outside the date range"];
+          continue;
+        }
+      }
+      if (ti >= 0 && !types.empty() &&
+          std::find(types.begin(), types.end(), attr_string(events, f, ti)) == types.end()) {
+        ++dropped["type not selected"];
+        continue;
+      }
+      double w = 1.0;
+      if (wi >= 0) {
+        const auto v = attr_number(events.attr(f, wi));
+        if (!v || !std::isfinite(*v) || *v < 0) {
+          ++dropped["missing or negative weight"];
+          continue;
+        }
+        w = transform_weight(*v, transform) + offset;
+      }
+      if (pi >= 0) {
+        const std::string code = attr_string(events, f, pi);
+        if (factors.contains(code)) w *= factors[code].get<double>();
+        else ++unknown_precision;
+      }
+      kept.push_back({&f, day, w});
+    }
+    // Reference date: as_of, else the newest kept event; events after it have not happened yet.
+    std::optional<std::int64_t> as_of = ctx.has("as_of") ? parse_day(ctx.text("as_of")) : std::nullopt;
+    if (!as_of)
+      for (const auto& k : kept)
+        if (k.day && (!as_of || *k.day > *as_of)) as_of = k.day;
+    const double half_life = ctx.number("half_life");
+    std::vector<WeightedPoint> points;
+    FeatureTable used;
+    used.name = "events";
+    used.crs_wkt = grid.crs_wkt;
+    used.fields = events.fields;
+    used.fields.push_back({"nexusmap_weight", FieldType::real});
+    used.fields.push_back({"nexusmap_age_days", FieldType::real});
+    for (const auto& k : kept) {
+      double w = k.weight;
+      double age = std::nan("");
+      if (k.day && as_of) {
+        age = static_cast<double>(*as_of - *k.day);
+        if (age < 0) {
+          ++dropped["after the reference date"];
+          continue;
+        }
+        if (half_life > 0) w *= std::pow(0.5, age / half_life);
+      }
+      const OGRPoint* p = k.f->geometry->toPoint();
+      points.push_back({p->getX(), p->getY(), w});
+      Feature out;
+      out.fid = k.f->fid;
+      out.geometry.reset(k.f->geometry->clone());
+      out.attributes = k.f->attributes;
+      out.attributes.emplace_back(w);
+      out.attributes.emplace_back(std::isnan(age) ? AttrValue{} : AttrValue{age});
+      used.features.push_back(std::move(out));
+    }
+    json dropped_json = json::object();
+    for (const auto& [why, n] : dropped) dropped_json[why] = n;
+    ctx.record("events_read", events.features.size());
+    ctx.record("events_used", points.size());
+    ctx.record("events_dropped", dropped_json);
+    if (unknown_precision > 0) {
+      ctx.record("events_without_precision_factor", unknown_precision);
+      ctx.log().warn("{} event(s) have a precision code with no factor in precision_factors; they keep factor 1",
+                     unknown_precision);
+    }
+    ctx.record("as_of", as_of ? format_day(*as_of) : "");
+
+    KdeOptions ko;
+    ko.kernel = ctx.text("kernel") == "quartic" ? Kernel::quartic : Kernel::gaussian;
+    if (ctx.has("bandwidth")) {
+      ko.bandwidth = ctx.number("bandwidth");
+    } else if (points.size() >= 2) {
+      ko.bandwidth = rule_of_thumb_bandwidth(points);
+    } else {
+      ko.bandwidth = 25 * grid.dx();
+    }
+    // A bandwidth finer than the grid would alias: never below one cell.
+    ko.bandwidth = std::max(ko.bandwidth, grid.dx());
+    ctx.record("bandwidth_m", ko.bandwidth);
+    if (points.empty()) ctx.log().warn("no event left after the filters; the density is zero everywhere");
+    ctx.progress(0.3, "kernel density");
+    const KdeResult kde = kernel_density(grid, points, ko);
+    ctx.record("events_inside_grid", kde.inside);
+    ctx.record("events_outside_grid", kde.outside);
+    ctx.record("weight_inside_grid", kde.weight_inside);
+    ctx.record("weight_outside_grid", kde.weight_outside);
+    ctx.log().info("{} events ({} outside the grid), bandwidth {:.0f} m, as of {}", points.size(), kde.outside,
+                   ko.bandwidth, as_of ? format_day(*as_of) : "n/a");
+    ctx.write_raster("density", kde.density,
+                     {"Militant activity density", "weighted events per 100 km2", RasterStyle::uniform,
+                      Resampling::average,
+                      {{"NEXUSMAP_BANDWIDTH_M", fmt::format("{}", ko.bandwidth)},
+                       {"NEXUSMAP_AS_OF", as_of ? format_day(*as_of) : ""}}});
+    ctx.write_vector("events", used);
+  };
+  return def;
+}
+
+}  // namespace nexusmap::stages
