@@ -185,7 +185,8 @@ TEST_F(Engine, KilledRunNeverChangesLatestAndTheNextRunSucceeds) {
     EXPECT_EQ(test::wait_child(pid), 128 + SIGKILL);
     EXPECT_EQ(test::latest_manifest(out())["run"]["id"], good) << "killed at " << kill_ms << " ms";
     // Every file visible under latest is complete: its checksum matches the manifest.
-    for (const auto& o : test::latest_manifest(out())["outputs"])
+    const json latest = test::latest_manifest(out());
+    for (const auto& o : latest["outputs"])
       EXPECT_EQ(sha256_file(out() / "latest" / o["path"].get<std::string>()), o["sha256"]);
   }
   const auto r = run();
