@@ -107,6 +107,31 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
     config_error(fmt::format("{}:{}:{}: {}", file, b.line, b.column, e.description()));
   }
 
+  cfg.overrides = options.overrides;
+  for (const auto& ov : options.overrides) {
+    const auto eq = ov.find('=');
+    const auto dot = ov.find('.');
+    if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+      config_error(fmt::format("--set {}: expected section.key=value, e.g. grid.resolution=500", ov));
+    const std::string section = ov.substr(0, dot), key = ov.substr(dot + 1, eq - dot - 1), text = ov.substr(eq + 1);
+    toml::table parsed;
+    try {
+      parsed = toml::parse("value = " + text, "--set " + section + "." + key);
+    } catch (const toml::parse_error&) {
+      parsed = toml::table{{"value", text}};  // a bare word: take it as a string
+    }
+    toml::table* target = nullptr;
+    if (section == "run" || section == "vars") {
+      if (!root.contains(section)) root.insert(section, toml::table{});
+      target = root[section].as_table();
+    } else if (auto* stages = root["stage"].as_array()) {
+      for (auto& st : *stages)
+        if (auto* t = st.as_table(); t && (*t)["id"].value<std::string>() == section) target = t;
+    }
+    if (target == nullptr) config_error(fmt::format("--set {}: no stage with id '{}' in {}", ov, section, file));
+    target->insert_or_assign(key, *parsed.get("value"));
+  }
+
   static const std::vector<std::string> top_keys = {"run", "vars", "stage"};
   for (auto&& [k, v] : root) {
     const std::string name(k.str());

@@ -41,6 +41,7 @@ struct PipelineConfig {
   std::filesystem::path file;   // absolute
   std::string text;             // the file as read
   std::string sha256;
+  std::vector<std::string> overrides;  // --set values applied on top of the file
   RunSettings run;
   std::vector<StageInstance> stages;  // topologically sorted (config order among independent stages)
 
@@ -51,6 +52,9 @@ struct PipelineConfig {
 struct LoadOptions {
   bool check_files = true;
   std::string today;  // YYYY-MM-DD; empty = the current UTC date
+  // "stage-id.key=value", "run.key=value" or "vars.name=value" (value in TOML syntax, or a bare string),
+  // applied on top of the file before validation (e.g. --set grid.resolution=500).
+  std::vector<std::string> overrides;
 };
 
 // Reads and validates a config. Throws Error(config) with file:line:column and key path.

@@ -55,15 +55,19 @@ int main(int argc, char** argv) {
   run->add_option("--threads", run_opts.threads, "OpenMP threads (default: all cores)")->check(CLI::Range(1, 1024));
   run->add_flag("--force", run_opts.force, "Recompute even when cached (only the --only stages, if given)");
   run->add_option("--only", run_opts.only, "Run only these stages (and what they need)");
+  std::vector<std::string> overrides;
+  run->add_option("--set", overrides, "Override a config value: STAGE.KEY=VALUE (e.g. grid.resolution=500)");
 
   auto* validate = app.add_subcommand("validate", "Check a config without running anything heavy");
   validate->add_option("config", config_path, "Pipeline config (TOML)")->required();
+  validate->add_option("--set", overrides, "Override a config value: STAGE.KEY=VALUE");
 
   auto* plan = app.add_subcommand("plan", "Show the stage DAG and which stages are cached or will run");
   plan->add_option("config", config_path, "Pipeline config (TOML)")->required();
   plan->add_option("--out", out_dir, "Output directory (default: [run] output of the config)");
   plan->add_option("--only", run_opts.only, "Plan only these stages (and what they need)");
   plan->add_flag("--force", run_opts.force, "Plan as with run --force");
+  plan->add_option("--set", overrides, "Override a config value: STAGE.KEY=VALUE");
 
   std::string help_stage;
   bool markdown = false;
@@ -87,8 +91,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!out_dir.empty()) run_opts.out_dir = out_dir;
+    LoadOptions load_opts;
+    load_opts.overrides = overrides;
     if (*run) {
-      const PipelineConfig cfg = load_config(config_path);
+      const PipelineConfig cfg = load_config(config_path, load_opts);
       const RunOutcome outcome = run_pipeline(cfg, run_opts);
       Logging::progress().stop();
       if (outcome.exit_code != 0) {
@@ -99,14 +105,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*validate) {
-      const PipelineConfig cfg = load_config(config_path);
+      const PipelineConfig cfg = load_config(config_path, load_opts);
       std::cout << fmt::format("{}: valid, {} stage(s):", config_path, cfg.stages.size());
       for (const auto& s : cfg.stages) std::cout << " " << s.id;
       std::cout << "\n";
       return 0;
     }
     if (*plan) {
-      const PipelineConfig cfg = load_config(config_path);
+      const PipelineConfig cfg = load_config(config_path, load_opts);
       print_plan(cfg, run_opts, std::cout);
       return 0;
     }

@@ -49,12 +49,15 @@ const InputDecl* StageInfo::input(const std::string& slot) const {
 const std::vector<StageDef>& registered_stages() {
   static const std::vector<StageDef> all = [] {
     std::vector<StageDef> v = {
+        stages::activity(),
         stages::barriers(),
         stages::corridors(),
         stages::cost(),
         stages::governance(),
         stages::grid(),
+        stages::hotspots(),
         stages::terrain(),
+        stages::zonal(),
     };
     std::sort(v.begin(), v.end(), [](const StageDef& a, const StageDef& b) { return a.info.kind < b.info.kind; });
     return v;

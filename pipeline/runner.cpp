@@ -445,7 +445,7 @@ RunOutcome run_pipeline(const PipelineConfig& cfg, const RunOptions& opts) {
                    {"versions", version_info()},
                    {"run", {{"id", run_id}, {"name", cfg.run.name}, {"started", started}, {"threads", threads},
                             {"only", opts.only}, {"force", opts.force}}},
-                   {"config", {{"path", cfg.file.string()}, {"sha256", cfg.sha256}, {"text", cfg.text}}},
+                   {"config", {{"path", cfg.file.string()}, {"sha256", cfg.sha256}, {"text", cfg.text}, {"overrides", cfg.overrides}}},
                    {"inputs", json::array()}};
 
   std::vector<StageRun> runs;

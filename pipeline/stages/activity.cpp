@@ -3,6 +3,7 @@
 // location precision and age.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -127,10 +128,16 @@ StageDef activity() {
       kept.push_back({&f, day, w});
     }
     // Reference date: as_of, else the newest kept event; events after it have not happened yet.
-    std::optional<std::int64_t> as_of = ctx.has("as_of") ? parse_day(ctx.text("as_of")) : std::nullopt;
-    if (!as_of)
+    // (A plain value and flag rather than std::optional: GCC 12 warns falsely on the optional here.)
+    std::int64_t as_of_day = std::numeric_limits<std::int64_t>::min();
+    if (ctx.has("as_of")) {
+      as_of_day = parse_day(ctx.text("as_of")).value_or(as_of_day);
+    } else {
       for (const auto& k : kept)
-        if (k.day && (!as_of || *k.day > *as_of)) as_of = k.day;
+        if (k.day) as_of_day = std::max(as_of_day, *k.day);
+    }
+    const bool have_as_of = as_of_day != std::numeric_limits<std::int64_t>::min();
+    const std::string as_of_text = have_as_of ? format_day(as_of_day) : std::string{};
     const double half_life = ctx.number("half_life");
     std::vector<WeightedPoint> points;
     FeatureTable used;
@@ -142,8 +149,8 @@ StageDef activity() {
     for (const auto& k : kept) {
       double w = k.weight;
       double age = std::nan("");
-      if (k.day && as_of) {
-        age = static_cast<double>(*as_of - *k.day);
+      if (k.day && have_as_of) {
+        age = static_cast<double>(as_of_day - *k.day);
         if (age < 0) {
           ++dropped["after the reference date"];
           continue;
@@ -170,7 +177,7 @@ StageDef activity() {
       ctx.log().warn("{} event(s) have a precision code with no factor in precision_factors; they keep factor 1",
                      unknown_precision);
     }
-    ctx.record("as_of", as_of ? format_day(*as_of) : "");
+    ctx.record("as_of", as_of_text);
 
     KdeOptions ko;
     ko.kernel = ctx.text("kernel") == "quartic" ? Kernel::quartic : Kernel::gaussian;
@@ -192,12 +199,12 @@ StageDef activity() {
     ctx.record("weight_inside_grid", kde.weight_inside);
     ctx.record("weight_outside_grid", kde.weight_outside);
     ctx.log().info("{} events ({} outside the grid), bandwidth {:.0f} m, as of {}", points.size(), kde.outside,
-                   ko.bandwidth, as_of ? format_day(*as_of) : "n/a");
+                   ko.bandwidth, have_as_of ? as_of_text : "n/a");
     ctx.write_raster("density", kde.density,
                      {"Militant activity density", "weighted events per 100 km2", RasterStyle::uniform,
                       Resampling::average,
                       {{"NEXUSMAP_BANDWIDTH_M", fmt::format("{}", ko.bandwidth)},
-                       {"NEXUSMAP_AS_OF", as_of ? format_day(*as_of) : ""}}});
+                       {"NEXUSMAP_AS_OF", as_of_text}}});
     ctx.write_vector("events", used);
   };
   return def;

@@ -10,6 +10,7 @@
 #include "rasters/error.hpp"
 #include "rasters/gdal_raster.hpp"
 #include "rasters/getis_ord.hpp"
+#include "rasters/kernel_density.hpp"
 #include "rasters/normalize.hpp"
 #include "rasters/overlay.hpp"
 
@@ -37,11 +38,37 @@ Combine combine_of(const std::string& s) {
 
 // The options of one input layer: weight and normalisation, declared once per slot.
 void layer_options(std::vector<OptionSpec>& out, const std::string& slot, double weight, const std::string& method,
-                   double low, double high) {
+                   double low, double high, double smooth) {
   out.push_back(OptionSpec::number(slot + "_weight", weight, "Weight of the " + slot + " layer.").min(0));
+  out.push_back(OptionSpec::number(slot + "_smooth", smooth,
+                                   "Gaussian smoothing (standard deviation) before normalising, so a thin layer such "
+                                   "as a route influences its surroundings; 0 = none.")
+                    .min(0).unit("m"));
   out.push_back(OptionSpec::choice(slot + "_normalize", kNormalizations, method, "Normalisation of the " + slot + " layer."));
   out.push_back(OptionSpec::number(slot + "_low", low, "fuzzy_linear: value mapped to 0."));
   out.push_back(OptionSpec::number(slot + "_high", high, "fuzzy_linear: value mapped to 1."));
+}
+
+// Gaussian smoothing of a non-negative layer through the kernel density machinery: each valid cell
+// is a point at its centre weighted by value x cell area, so the result keeps the layer's units and
+// its total. NaN cells stay NaN.
+Raster<float> smooth(const Raster<float>& layer, double sigma) {
+  const Grid& g = layer.grid();
+  std::vector<WeightedPoint> points;
+  for (CellIndex i = 0; i < layer.size(); ++i) {
+    if (!layer.valid(i) || layer[i] == 0.0F) continue;
+    if (layer[i] < 0) config_error("smoothing needs a layer without negative values");
+    const Cell c = g.cell(i);
+    points.push_back({g.x_center(c.col), g.y_center(c.row), static_cast<double>(layer[i])});
+  }
+  KdeOptions ko;
+  ko.kernel = Kernel::gaussian;
+  ko.bandwidth = std::max(sigma, g.dx());
+  ko.per_area = g.dx() * g.dy();
+  Raster<float> out = kernel_density(g, points, ko).density;
+  for (CellIndex i = 0; i < out.size(); ++i)
+    if (!layer.valid(i)) out.set_nodata(i);
+  return out;
 }
 
 }  // namespace
@@ -52,9 +79,9 @@ StageDef hotspots() {
   def.info.summary = "Nexus index in [0,1] from trafficking, activity and governance layers (and any other raster), "
                      "Getis-Ord Gi* z-scores and FDR-corrected hot/cold spot bins.";
   std::vector<OptionSpec> opts;
-  layer_options(opts, "trafficking", 1.0, "min_max", 0.0, 1.0);
-  layer_options(opts, "activity", 1.0, "percentile_rank", 0.0, 1.0);
-  layer_options(opts, "governance", 1.0, "fuzzy_linear", 0.0, 1.0);
+  layer_options(opts, "trafficking", 1.0, "min_max", 0.0, 1.0, 15000.0);
+  layer_options(opts, "activity", 1.0, "percentile_rank", 0.0, 1.0, 0.0);
+  layer_options(opts, "governance", 1.0, "fuzzy_linear", 0.0, 1.0, 0.0);
   opts.push_back(OptionSpec::records(
       "extra",
       {OptionSpec::path("path", "Raster (any CRS; warped onto the grid)."),
@@ -94,10 +121,12 @@ StageDef hotspots() {
       no.method = normalization_of(ctx.text(slot + "_normalize"));
       no.low = ctx.number(slot + "_low");
       no.high = ctx.number(slot + "_high");
-      layers.push_back(normalize(ctx.raster_input(slot), no));
+      Raster<float> layer = ctx.raster_input(slot);
+      if (const double sigma = ctx.number(slot + "_smooth"); sigma > 0) layer = smooth(layer, sigma);
+      layers.push_back(normalize(layer, no));
       weights.push_back(w);
       used.push_back({{"layer", slot}, {"source", ctx.input(slot).name}, {"weight", w},
-                      {"normalize", ctx.text(slot + "_normalize")}});
+                      {"normalize", ctx.text(slot + "_normalize")}, {"smooth_m", ctx.number(slot + "_smooth")}});
     }
     for (const auto& rec : ctx.options().at("extra")) {
       WarpOptions wo;

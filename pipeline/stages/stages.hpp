@@ -6,11 +6,14 @@
 
 namespace nexusmap::stages {
 
+StageDef activity();
 StageDef barriers();
 StageDef corridors();
 StageDef cost();
 StageDef governance();
 StageDef grid();
+StageDef hotspots();
 StageDef terrain();
+StageDef zonal();
 
 }  // namespace nexusmap::stages

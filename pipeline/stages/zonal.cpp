@@ -2,6 +2,7 @@
 // zonal: per-province statistics of the nexus layers and a ranking.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -60,9 +61,36 @@ StageDef zonal() {
     const std::string country_field = ctx.text("country_field");
     std::vector<std::string> required = {key_field, name_field};
     if (!country_field.empty()) required.push_back(country_field);
-    const FeatureTable provinces = read_layer(ctx, "provinces", grid, required);
-    const auto geoms = provinces.geometries();
-    const Raster<std::int32_t> zones = rasterize_ids(grid, geoms);
+    const FeatureTable features = read_layer(ctx, "provinces", grid, required);
+    // Features sharing a code (a province drawn in several pieces) form one zone.
+    FeatureTable provinces;
+    provinces.name = features.name;
+    provinces.crs_wkt = features.crs_wkt;
+    provinces.fields = features.fields;
+    std::vector<std::int32_t> zone_of_feature;
+    {
+      const int ki = features.field_index(key_field);
+      std::map<std::string, std::int32_t> zone_of_key;
+      for (const auto& f : features.features) {
+        const std::string key = attr_string(features, f, ki);
+        auto [it, inserted] = zone_of_key.try_emplace(key, static_cast<std::int32_t>(provinces.features.size()));
+        if (inserted) {
+          Feature copy;
+          copy.fid = f.fid;
+          copy.attributes = f.attributes;
+          copy.geometry.reset(f.geometry->clone());
+          provinces.features.push_back(std::move(copy));
+        } else {
+          Feature& z = provinces.features[static_cast<std::size_t>(it->second)];
+          z.geometry.reset(z.geometry->Union(f.geometry.get()));
+        }
+        zone_of_feature.push_back(it->second);
+      }
+    }
+    const auto geoms = features.geometries();
+    Raster<std::int32_t> zones = rasterize_ids(grid, geoms);
+    for (CellIndex i = 0; i < zones.size(); ++i)
+      if (zones.valid(i)) zones[i] = zone_of_feature[static_cast<std::size_t>(zones[i])];
     const auto nz = static_cast<std::int32_t>(provinces.features.size());
 
     const Raster<float> nexus = ctx.raster_input("nexus_index");
