@@ -193,14 +193,34 @@ StageDef activity() {
     ctx.record("bandwidth_m", ko.bandwidth);
     if (points.empty()) ctx.log().warn("no event left after the filters; the density is zero everywhere");
     ctx.progress(0.3, "kernel density");
-    const KdeResult kde = kernel_density(grid, points, ko);
-    ctx.record("events_inside_grid", kde.inside);
-    ctx.record("events_outside_grid", kde.outside);
-    ctx.record("weight_inside_grid", kde.weight_inside);
-    ctx.record("weight_outside_grid", kde.weight_outside);
-    ctx.log().info("{} events ({} outside the grid), bandwidth {:.0f} m, as of {}", points.size(), kde.outside,
-                   ko.bandwidth, have_as_of ? as_of_text : "n/a");
-    ctx.write_raster("density", kde.density,
+    // Events just outside the grid still put density inside it: estimate on a grid padded by the
+    // kernel's support, then crop.
+    const double support = ko.kernel == Kernel::gaussian ? 4.0 * ko.bandwidth : ko.bandwidth;
+    const auto pad = static_cast<std::int64_t>(std::ceil(support / grid.dx())) + 1;
+    const Grid padded = Grid::north_up(grid.crs_wkt, grid.geotransform[0] - static_cast<double>(pad) * grid.dx(),
+                                       grid.geotransform[3] + static_cast<double>(pad) * grid.dy(), grid.dx(),
+                                       grid.width + 2 * pad, grid.height + 2 * pad);
+    const KdeResult kde = kernel_density(padded, points, ko);
+    Raster<float> density(grid, 0.0F);
+    for (std::int64_t r = 0; r < grid.height; ++r)
+      for (std::int64_t c = 0; c < grid.width; ++c) density.at(c, r) = kde.density.at(c + pad, r + pad);
+    std::int64_t inside = 0;
+    double weight_inside = 0, weight_total = 0;
+    for (const auto& p : points) {
+      weight_total += p.weight;
+      if (grid.cell_at(p.x, p.y)) {
+        ++inside;
+        weight_inside += p.weight;
+      }
+    }
+    const auto outside = static_cast<std::int64_t>(points.size()) - inside;
+    ctx.record("events_inside_grid", inside);
+    ctx.record("events_outside_grid", outside);
+    ctx.record("weight_inside_grid", weight_inside);
+    ctx.record("weight_outside_grid", weight_total - weight_inside);
+    ctx.log().info("{} events ({} outside the grid, those within {:.0f} km still count), bandwidth {:.0f} m, as of {}",
+                   points.size(), outside, support / 1000.0, ko.bandwidth, have_as_of ? as_of_text : "n/a");
+    ctx.write_raster("density", density,
                      {"Militant activity density", "weighted events per 100 km2", RasterStyle::uniform,
                       Resampling::average,
                       {{"NEXUSMAP_BANDWIDTH_M", fmt::format("{}", ko.bandwidth)},
