@@ -178,6 +178,9 @@ id = "zonal"
 provinces = "provinces.gpkg"
 key_field = "code"
 country_field = "country"
+districts = "provinces.gpkg"
+district_key_field = "code"
+district_name_field = "name"
 )");
   const auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -185,6 +188,10 @@ country_field = "country"
   // All events are in the west: it ranks first, with hot spots; the east has none.
   const auto first = csv.find('\n') + 1;
   EXPECT_EQ(csv.substr(first, 7), "1,XA-W,") << csv;
+  // The same polygons as districts (without a country column): the same order and values.
+  const std::string districts = test::read_text(latest("district_ranking.csv"));
+  EXPECT_EQ(districts.substr(first, 12), "1,XA-W,West,") << districts;
+  EXPECT_EQ(districts.substr(districts.find('\n', first) + 1, 12), "2,XB-E,East,") << districts;
   const Raster<float> bins = read_raster<float>(latest("bins.tif"));
   const Raster<float> nexus = read_raster<float>(latest("nexus_index.tif"));
   double max_bin = -9;
