@@ -238,6 +238,62 @@ TEST_F(SyntheticCorridors, UnknownClosureNameIsAnInputError) {
   EXPECT_NE(r.output.find("'East bridge', 'West bridge'"), std::string::npos) << r.output;
 }
 
+// The cost stage's layers by hand: roads, multiplier rasters and the seasonal altitude rules.
+TEST(CostLayers, RoadsMultipliersAndSeasons) {
+  TempDir dir;
+  // Flat at 1000 m with a 4500 m plateau in the north-east corner.
+  const Grid g = Grid::north_up(crs_to_wkt("EPSG:4326"), 70.0, 38.2, 0.01, 200, 120);
+  Raster<float> dem(g, 1000.0F);
+  for (std::int64_t r = 0; r < 30; ++r)
+    for (std::int64_t c = 150; c < 200; ++c) dem.at(c, r) = 4500.0F;
+  test::write_tiff(dir / "dem.tif", dem);
+  // Multiplier 3 in the western half.
+  Raster<float> mult(g, 1.0F);
+  for (std::int64_t r = 0; r < 120; ++r)
+    for (std::int64_t c = 0; c < 100; ++c) mult.at(c, r) = 3.0F;
+  test::write_tiff(dir / "risk.tif", mult);
+  write_layer(dir / "roads.gpkg", "roads", {"LINESTRING (70.9 37.3,70.9 38.0)"}, {"track"});
+  const auto config = [&](const std::string& season) {
+    return test::basic_config(dir / "dem.tif", dir / "out", "") + R"(
+[[stage]]
+id = "cost"
+season = ")" + season + R"("
+roads = "roads.gpkg"
+road_class_field = "name"
+road_speeds = { track = 15 }
+[[stage.multipliers]]
+path = "risk.tif"
+name = "enforcement risk"
+resampling = "nearest"
+)";
+  };
+  test::write_text(dir / "c.toml", config("summer"));
+  auto r = test::run_nexusmap("run " + (dir / "c.toml").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Raster<float> t = read_raster<float>(dir / "out" / "latest" / "travel_cost.tif");
+  const CrsTransform ll(crs_to_wkt("EPSG:4326"), t.grid().crs_wkt);
+  const auto at = [&](double lon, double lat) {
+    const auto [x, y] = ll.forward(lon, lat);
+    const auto c = t.grid().cell_at(x, y);
+    if (!c) throw std::runtime_error("test point outside the grid");
+    return static_cast<double>(t.at(c->col, c->row));
+  };
+  const double flat = 1.0 / (6.0 * std::exp(-0.175));  // h/km walking on the flat
+  EXPECT_NEAR(at(71.3, 37.5), flat, 1e-5);               // east: plain ground
+  EXPECT_NEAR(at(70.5, 37.5), 3 * flat, 1e-5);           // west: risk multiplier 3
+  EXPECT_NEAR(at(70.9, 37.6), 1.0 / 15.0, 1e-6);         // on the road
+  EXPECT_NEAR(at(71.7, 37.95), 2 * flat, 1e-5);           // summer: 4500 m is above the 4000 m penalty line
+  test::write_text(dir / "c.toml", config("winter"));
+  r = test::run_nexusmap("run " + (dir / "c.toml").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  t = read_raster<float>(dir / "out" / "latest" / "travel_cost.tif");
+  EXPECT_TRUE(std::isnan(at(71.7, 37.95)));               // winter: closed above 4200 m
+  EXPECT_NEAR(at(71.3, 37.5), flat, 1e-5);
+  const json m = test::latest_manifest(dir / "out");
+  EXPECT_EQ(test::stage_status(m)["terrain"], "cached");  // only the cost model changed
+  EXPECT_GT(m["stages"][2]["summary"]["cells_closed_by_altitude"].get<int>(), 0);
+}
+
 // Real data: from Afghan Badakhshan the paths to Dushanbe and Osh exist, cross the Panj at a crossing,
 // and take a plausible number of hours for pack animals on mountain tracks.
 TEST(RealDataCorridors, BadakhshanToDushanbeAndOsh) {
