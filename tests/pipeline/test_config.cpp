@@ -146,6 +146,38 @@ TEST_F(ConfigErrors, InputOfTheWrongKind) {
                   {"stage 'terrain_b'.inputs.grid", "expects a json, but 'terrain.elevation' is a raster"});
 }
 
+TEST_F(ConfigErrors, Cycle) {
+  expect_rejected(base(R"(
+[[stage]]
+id = "h1"
+kind = "hotspots"
+inputs = { activity = "h2.nexus_index", trafficking = "none", governance = "none" }
+
+[[stage]]
+id = "h2"
+kind = "hotspots"
+inputs = { activity = "h1.nexus_index", trafficking = "none", governance = "none" }
+)"),
+                  {"c.toml:", "the stage inputs form a cycle", "'h1'", "'h2'", "change one of their `inputs`"});
+}
+
+TEST_F(ConfigErrors, SelfReference) {
+  expect_rejected(base("\n[[stage]]\nid = \"h1\"\nkind = \"hotspots\"\ninputs = { activity = \"h1.nexus_index\" }\n"),
+                  {"stage 'h1'.inputs.activity", "cannot read its own output"});
+}
+
+TEST_F(ConfigErrors, SetOverridesAreValidatedToo) {
+  test::write_text(dir_ / "c.toml", base());
+  auto r = test::run_nexusmap("validate " + (dir_ / "c.toml").string() + " --set grid.resolution=5");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("stage 'grid'.resolution: 5 m is below the minimum 10 m"), std::string::npos) << r.output;
+  r = test::run_nexusmap("validate " + (dir_ / "c.toml").string() + " --set gird.resolution=500");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("no stage with id 'gird'"), std::string::npos) << r.output;
+  r = test::run_nexusmap("validate " + (dir_ / "c.toml").string() + " --set grid.resolution=500 --set terrain.resampling=cubic");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 TEST_F(ConfigErrors, CrossOptionCheck) {
   expect_rejected(base("\n[[stage]]\nid = \"g2\"\nkind = \"grid\"\n"),
                   {"c.toml:", "stage 'g2'", "give exactly one of `bounds` or `area`"});
