@@ -80,6 +80,12 @@ std::string StageContext::published_name(const std::string& slot) const {
   return it == env_.published_names.end() ? std::string{} : it->second;
 }
 
+std::string StageContext::published_output_name(const std::string& name) const {
+  (void)declared(name);
+  auto it = env_.output_names.find(name);
+  return it == env_.output_names.end() ? std::string{} : it->second;
+}
+
 const OutputDecl& StageContext::declared(const std::string& name) const {
   const OutputDecl* d = stage_.def->info.output(name);
   if (d == nullptr) fail(ErrorKind::internal, fmt::format("stage '{}' writes undeclared output '{}'", id(), name));

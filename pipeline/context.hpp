@@ -45,6 +45,7 @@ struct StageEnv {
   std::filesystem::path staging_dir;
   std::map<std::string, Artifact> inputs;            // connected slots
   std::map<std::string, std::string> published_names;// slot -> file name in the run folder (publish stage)
+  std::map<std::string, std::string> output_names;   // own output -> file name in the run folder
   nlohmann::json provenance;                          // stage, options, input hashes, version
   std::shared_ptr<spdlog::logger> logger;
   ProgressFn progress;
@@ -77,7 +78,10 @@ class StageContext {
   [[nodiscard]] Raster<float> raster_input(const std::string& slot) const;  // checked against grid()
   [[nodiscard]] FeatureTable vector_input(const std::string& slot) const;
   [[nodiscard]] nlohmann::json json_input(const std::string& slot) const;
+  // File name in the run folder of the artifact connected to `slot`; "" when it is not published.
   [[nodiscard]] std::string published_name(const std::string& slot) const;
+  // File name in the run folder of this stage's own output `name`; "" when it has no role.
+  [[nodiscard]] std::string published_output_name(const std::string& name) const;
 
   // Outputs: every declared output must be written exactly once.
   [[nodiscard]] std::filesystem::path output_path(const std::string& name) const;
