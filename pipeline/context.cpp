@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "nexusmap/version.hpp"
+#include "pipeline/publish/styles.hpp"
 #include "rasters/error.hpp"
 #include "vectors/gpkg.hpp"
 
@@ -118,6 +119,14 @@ void StageContext::write_raster(const std::string& name, const Raster<T>& raster
   opts.overview_resampling = meta.overviews;
   opts.threads = threads();
   write_cog(raster, output_path(name), opts);
+  if (meta.style == RasterStyle::none) return;
+  const RasterSymbology symbology = raster_symbology(meta.style, raster_stats(raster), meta.units, opts.description);
+  const std::string qml = name + ".qml";
+  std::ofstream out(env_.staging_dir / qml, std::ios::binary);
+  out << raster_qml(symbology);
+  if (!out) input_error(fmt::format("{}: cannot write {}", id(), (env_.staging_dir / qml).string()));
+  out.close();
+  add_sidecar(name, qml);
 }
 
 void StageContext::write_vector(const std::string& name, const FeatureTable& table) {

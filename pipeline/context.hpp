@@ -14,6 +14,7 @@
 
 #include "pipeline/artifacts.hpp"
 #include "pipeline/config.hpp"
+#include "pipeline/publish/raster_style.hpp"
 #include "rasters/gdal_raster.hpp"
 #include "rasters/grid.hpp"
 #include "rasters/progress.hpp"
@@ -21,17 +22,6 @@
 #include "vectors/features.hpp"
 
 namespace nexusmap {
-
-// Presentation hints a stage gives with a raster; the publishing code turns them into a .qml.
-enum class RasterStyle {
-  none,        // intermediate: no style
-  sequential,  // e.g. travel time, accumulated cost (low = light)
-  uniform,     // perceptually uniform 0..max (route frequency, nexus index, density)
-  diverging,   // centred on 0 (z-scores)
-  hotspot_bins,// -3..+3 classes with ArcGIS-style labels
-  binary,      // 0/1 masks such as corridors
-  terrain,     // elevation
-};
 
 struct RasterMeta {
   std::string description;
@@ -85,6 +75,8 @@ class StageContext {
 
   // Outputs: every declared output must be written exactly once.
   [[nodiscard]] std::filesystem::path output_path(const std::string& name) const;
+  // Writes a COG; unless meta.style is none, also its QGIS style "<name>.qml" as a sidecar, which
+  // the runner publishes beside the GeoTIFF.
   template <class T>
   void write_raster(const std::string& name, const Raster<T>& raster, const RasterMeta& meta);
   void write_vector(const std::string& name, const FeatureTable& table);
