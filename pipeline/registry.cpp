@@ -50,6 +50,7 @@ const std::vector<StageDef>& registered_stages() {
   static const std::vector<StageDef> all = [] {
     std::vector<StageDef> v = {
         stages::grid(),
+        stages::publish(),
         stages::terrain(),
     };
     std::sort(v.begin(), v.end(), [](const StageDef& a, const StageDef& b) { return a.info.kind < b.info.kind; });

@@ -7,6 +7,7 @@
 namespace nexusmap::stages {
 
 StageDef grid();
+StageDef publish();
 StageDef terrain();
 
 }  // namespace nexusmap::stages
