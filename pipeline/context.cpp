@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "nexusmap/version.hpp"
+#include "pipeline/publish/styles.hpp"
 #include "rasters/error.hpp"
 #include "vectors/gpkg.hpp"
 
@@ -80,6 +81,12 @@ std::string StageContext::published_name(const std::string& slot) const {
   return it == env_.published_names.end() ? std::string{} : it->second;
 }
 
+std::string StageContext::published_output_name(const std::string& name) const {
+  (void)declared(name);
+  auto it = env_.output_names.find(name);
+  return it == env_.output_names.end() ? std::string{} : it->second;
+}
+
 const OutputDecl& StageContext::declared(const std::string& name) const {
   const OutputDecl* d = stage_.def->info.output(name);
   if (d == nullptr) fail(ErrorKind::internal, fmt::format("stage '{}' writes undeclared output '{}'", id(), name));
@@ -112,6 +119,14 @@ void StageContext::write_raster(const std::string& name, const Raster<T>& raster
   opts.overview_resampling = meta.overviews;
   opts.threads = threads();
   write_cog(raster, output_path(name), opts);
+  if (meta.style == RasterStyle::none) return;
+  const RasterSymbology symbology = raster_symbology(meta.style, raster_stats(raster), meta.units, opts.description);
+  const std::string qml = name + ".qml";
+  std::ofstream out(env_.staging_dir / qml, std::ios::binary);
+  out << raster_qml(symbology);
+  if (!out) input_error(fmt::format("{}: cannot write {}", id(), (env_.staging_dir / qml).string()));
+  out.close();
+  add_sidecar(name, qml);
 }
 
 void StageContext::write_vector(const std::string& name, const FeatureTable& table) {

@@ -14,6 +14,7 @@
 
 #include "pipeline/artifacts.hpp"
 #include "pipeline/config.hpp"
+#include "pipeline/publish/raster_style.hpp"
 #include "rasters/gdal_raster.hpp"
 #include "rasters/grid.hpp"
 #include "rasters/progress.hpp"
@@ -21,17 +22,6 @@
 #include "vectors/features.hpp"
 
 namespace nexusmap {
-
-// Presentation hints a stage gives with a raster; the publishing code turns them into a .qml.
-enum class RasterStyle {
-  none,        // intermediate: no style
-  sequential,  // e.g. travel time, accumulated cost (low = light)
-  uniform,     // perceptually uniform 0..max (route frequency, nexus index, density)
-  diverging,   // centred on 0 (z-scores)
-  hotspot_bins,// -3..+3 classes with ArcGIS-style labels
-  binary,      // 0/1 masks such as corridors
-  terrain,     // elevation
-};
 
 struct RasterMeta {
   std::string description;
@@ -45,6 +35,7 @@ struct StageEnv {
   std::filesystem::path staging_dir;
   std::map<std::string, Artifact> inputs;            // connected slots
   std::map<std::string, std::string> published_names;// slot -> file name in the run folder (publish stage)
+  std::map<std::string, std::string> output_names;   // own output -> file name in the run folder
   nlohmann::json provenance;                          // stage, options, input hashes, version
   std::shared_ptr<spdlog::logger> logger;
   ProgressFn progress;
@@ -77,10 +68,15 @@ class StageContext {
   [[nodiscard]] Raster<float> raster_input(const std::string& slot) const;  // checked against grid()
   [[nodiscard]] FeatureTable vector_input(const std::string& slot) const;
   [[nodiscard]] nlohmann::json json_input(const std::string& slot) const;
+  // File name in the run folder of the artifact connected to `slot`; "" when it is not published.
   [[nodiscard]] std::string published_name(const std::string& slot) const;
+  // File name in the run folder of this stage's own output `name`; "" when it has no role.
+  [[nodiscard]] std::string published_output_name(const std::string& name) const;
 
   // Outputs: every declared output must be written exactly once.
   [[nodiscard]] std::filesystem::path output_path(const std::string& name) const;
+  // Writes a COG; unless meta.style is none, also its QGIS style "<name>.qml" as a sidecar, which
+  // the runner publishes beside the GeoTIFF.
   template <class T>
   void write_raster(const std::string& name, const Raster<T>& raster, const RasterMeta& meta);
   void write_vector(const std::string& name, const FeatureTable& table);

@@ -103,12 +103,14 @@ std::string program_identity() {
   return id;
 }
 
-std::string cache_key(const StageInstance& s, const json& input_hashes, const DigestMap& digests) {
+std::string cache_key(const StageInstance& s, const json& input_hashes, const DigestMap& digests,
+                      const std::map<std::string, std::string>& output_names) {
   const json k = {{"program", program_identity()},
                   {"kind", s.def->info.kind},
                   {"id", s.id},
                   {"options", options_identity(s, digests)},
-                  {"inputs", input_hashes}};
+                  {"inputs", input_hashes},
+                  {"published", output_names}};
   return sha256_hex(k.dump());
 }
 
@@ -150,19 +152,39 @@ std::vector<bool> select_stages(const PipelineConfig& cfg, const std::vector<std
   return selected;
 }
 
-// File names in the run folder: "<artifact>.<ext>", prefixed by the stage id when two stages
-// publish artifacts of the same name.
+// File names in the run folder: "<artifact or file_stem>.<ext>", prefixed by the stage id when two
+// stages publish files of the same name.
 std::map<std::pair<std::string, std::string>, std::string> publish_names(const PipelineConfig& cfg) {
+  const auto file_of = [](const OutputDecl& o) {
+    return (o.file_stem.empty() ? o.name : o.file_stem) + artifact_extension(o.kind);
+  };
   std::map<std::string, int> count;
   for (const auto& s : cfg.stages)
     for (const auto& o : s.def->info.outputs)
-      if (!o.role.empty()) ++count[o.name];
+      if (!o.role.empty()) ++count[file_of(o)];
   std::map<std::pair<std::string, std::string>, std::string> names;
   for (const auto& s : cfg.stages)
     for (const auto& o : s.def->info.outputs)
-      if (!o.role.empty())
-        names[{s.id, o.name}] = (count[o.name] > 1 ? s.id + "_" : "") + o.name + artifact_extension(o.kind);
+      if (!o.role.empty()) names[{s.id, o.name}] = (count[file_of(o)] > 1 ? s.id + "_" : "") + file_of(o);
   return names;
+}
+
+// What a stage's cache key and provenance record about one input: the producer, the content and,
+// for published artifacts, the file name in the run folder (a QGIS project refers to it by name).
+json input_identity(const ArtifactRef& ref, const std::string& content_hash,
+                    const std::map<std::pair<std::string, std::string>, std::string>& names) {
+  json j = {{"ref", ref.str()}, {"sha256", content_hash}};
+  if (auto it = names.find({ref.stage, ref.artifact}); it != names.end()) j["published"] = it->second;
+  return j;
+}
+
+// The run-folder names of a stage's own published outputs (also part of its cache key).
+std::map<std::string, std::string> own_output_names(
+    const StageInstance& s, const std::map<std::pair<std::string, std::string>, std::string>& names) {
+  std::map<std::string, std::string> out;
+  for (const auto& o : s.def->info.outputs)
+    if (auto it = names.find({s.id, o.name}); it != names.end()) out[o.name] = it->second;
+  return out;
 }
 
 void write_file(const std::filesystem::path& p, const std::string& text) {
@@ -256,11 +278,12 @@ class Executor {
                                              s.id, slot, ref.str()));
         }
         const Artifact& a = found->second;
-        input_hashes[slot] = {{"ref", ref.str()}, {"sha256", a.content_hash()}};
+        input_hashes[slot] = input_identity(ref, a.content_hash(), names_);
         inputs[slot] = a;
         if (auto it = names_.find({ref.stage, ref.artifact}); it != names_.end()) published[slot] = it->second;
       }
-      r.key = cache_key(s, input_hashes, digests_);
+      const auto output_names = own_output_names(s, names_);
+      r.key = cache_key(s, input_hashes, digests_, output_names);
       const bool forced = opts_.force && (opts_.only.empty() || std::count(opts_.only.begin(), opts_.only.end(), s.id));
       if (!forced) {
         std::string problem;
@@ -281,6 +304,7 @@ class Executor {
       env.staging_dir = staging;
       env.inputs = std::move(inputs);
       env.published_names = std::move(published);
+      env.output_names = output_names;
       json files = json::object();
       for (const auto& spec : s.def->info.options)
         for (const auto& f : files_of_option(spec, s.options.at(spec.name())))
@@ -532,6 +556,7 @@ void print_plan(const PipelineConfig& cfg, const RunOptions& opts, std::ostream&
   const std::filesystem::path out_dir = opts.out_dir ? std::filesystem::absolute(*opts.out_dir) : cfg.run.output_dir;
   Cache cache(out_dir / "cache");
   const DigestMap digests = digest_inputs(cfg, selected, nullptr);
+  const auto names = publish_names(cfg);
   std::vector<std::string> keys(cfg.stages.size());
   std::vector<bool> will_run(cfg.stages.size(), false);
   out << fmt::format("plan for {} -> {}\n", cfg.file.string(), out_dir.string());
@@ -555,14 +580,14 @@ void print_plan(const PipelineConfig& cfg, const RunOptions& opts, std::ostream&
         const auto entry = json::parse(in);
         for (const auto& a : entry.at("artifacts"))
           if (a.at("name") == ref.artifact)
-            input_hashes[slot] = {{"ref", ref.str()}, {"sha256", artifact_from_json(a, {}).content_hash()}};
+            input_hashes[slot] = input_identity(ref, artifact_from_json(a, {}).content_hash(), names);
       }
       const bool forced = opts.force && (opts.only.empty() || std::count(opts.only.begin(), opts.only.end(), s.id));
       if (upstream_runs) {
         status = "will run (an upstream stage runs)";
         will_run[i] = true;
       } else {
-        keys[i] = cache_key(s, input_hashes, digests);
+        keys[i] = cache_key(s, input_hashes, digests, own_output_names(s, names));
         if (forced) {
           status = "will run (--force)";
           will_run[i] = true;

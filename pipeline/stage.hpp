@@ -34,6 +34,7 @@ struct OutputDecl {
   std::string role;  // manifest role (published into the run folder); "" = intermediate only
   std::string help;
   bool optional = false;  // the stage may legitimately not write it (e.g. a map of an absent layer)
+  std::string file_stem = {};  // file name (without extension) in the run folder when it differs from `name`
 };
 
 struct StageInfo {

@@ -19,7 +19,7 @@ for arg in "$@"; do
 done
 
 runtime=(gdal-bin libgdal32 libproj25 proj-data libgeos-c1v5 libtomlplusplus3 libspdlog1.10 libfmt9
-         libcairo2 libgomp1 libssl3 ca-certificates)
+         libcairo2 fonts-dejavu-core libgomp1 libssl3 ca-certificates)
 build=(build-essential cmake ninja-build pkg-config git libgdal-dev libproj-dev libgeos-dev libgtest-dev libgmock-dev
        libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcairo2-dev libssl-dev
        python3-gdal)

@@ -22,6 +22,33 @@ OGRFieldType ogr_type(FieldType t) {
   return OFTString;
 }
 
+// The layer type that holds every feature: their common type, the multi type when singles and
+// multis of one family mix (a province of several islands among simple ones), else any geometry.
+OGRwkbGeometryType common_geometry_type(const FeatureTable& table) {
+  OGRwkbGeometryType common = wkbUnknown;
+  bool first = true;
+  for (const auto& f : table.features) {
+    if (!f.geometry) continue;
+    const OGRwkbGeometryType t = wkbFlatten(f.geometry->getGeometryType());
+    if (first) {
+      common = t;
+      first = false;
+    } else if (t != common) {
+      const auto family = [](OGRwkbGeometryType g) {
+        return OGR_GT_IsSubClassOf(g, wkbGeometryCollection) ? g : OGR_GT_GetCollection(g);
+      };
+      const OGRwkbGeometryType a = family(t);
+      const OGRwkbGeometryType b = family(common);
+      if (a == b && a != wkbUnknown) {
+        common = a;
+      } else {
+        return wkbUnknown;
+      }
+    }
+  }
+  return common;
+}
+
 }  // namespace
 
 void write_gpkg_layer(const std::filesystem::path& path, const FeatureTable& table, const GpkgLayerOptions& options) {
@@ -47,9 +74,8 @@ void write_gpkg_layer(const std::filesystem::path& path, const FeatureTable& tab
   OGRSpatialReference srs;
   if (!table.crs_wkt.empty()) srs.importFromWkt(table.crs_wkt.c_str());
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  OGRwkbGeometryType gtype = options.geometry_type;
-  if (gtype == wkbUnknown && !table.features.empty() && table.features.front().geometry)
-    gtype = wkbFlatten(table.features.front().geometry->getGeometryType());
+  const OGRwkbGeometryType gtype =
+      options.geometry_type == wkbUnknown ? common_geometry_type(table) : options.geometry_type;
   CPLStringList lco;
   if (!options.description.empty()) lco.SetNameValue("DESCRIPTION", options.description.c_str());
   OGRLayer* layer = ds->CreateLayer(table.name.c_str(), table.crs_wkt.empty() ? nullptr : &srs, gtype, lco.List());

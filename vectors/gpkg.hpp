@@ -11,7 +11,8 @@
 namespace nexusmap {
 
 struct GpkgLayerOptions {
-  OGRwkbGeometryType geometry_type = wkbUnknown;  // wkbUnknown: taken from the first feature
+  // wkbUnknown: the type common to the features (Polygon and MultiPolygon mixed: MultiPolygon).
+  OGRwkbGeometryType geometry_type = wkbUnknown;
   std::string description;                         // gpkg_contents.description
 };
 

@@ -13,6 +13,7 @@ StageDef cost();
 StageDef governance();
 StageDef grid();
 StageDef hotspots();
+StageDef publish();
 StageDef terrain();
 StageDef zonal();
 

@@ -43,5 +43,38 @@ TEST(DemProcessing, HillshadeOfFlatGroundIsUniform) {
   for (CellIndex i = 0; i < hs.size(); ++i) EXPECT_NEAR(hs[i], 180, 1) << i;
 }
 
+TEST(ColorRelief, InterpolatesBetweenEntriesAndLeavesNodataTransparent) {
+  Raster<float> v(test::small_grid(4, 1), 0.0F);
+  v[0] = 0;
+  v[1] = 5;
+  v[2] = 20;  // beyond the last entry: its colour
+  v[3] = std::nanf("");
+  const ColorEntry table[] = {{10, 200, 100, 0, 255}, {0, 0, 100, 200, 255}};  // unsorted on purpose
+  const RgbaImage img = color_relief(v, table);
+  ASSERT_EQ(img.rgba.size(), 16u);
+  const auto px = [&](int i) { return std::vector<int>(img.rgba.begin() + 4 * i, img.rgba.begin() + 4 * i + 4); };
+  EXPECT_EQ(px(0), (std::vector<int>{0, 100, 200, 255}));
+  EXPECT_EQ(px(1), (std::vector<int>{100, 100, 100, 255}));
+  EXPECT_EQ(px(2), (std::vector<int>{200, 100, 0, 255}));
+  EXPECT_EQ(px(3)[3], 0);
+}
+
+// Classes: every listed value gets its colour (GDAL 3.6.2's own exact mode only matched the first
+// entry), values not listed are transparent.
+TEST(ColorRelief, ExactClassesEachGetTheirColour) {
+  Raster<float> v(test::small_grid(8, 1), 0.0F);
+  for (CellIndex i = 0; i < 7; ++i) v[i] = static_cast<float>(i - 3);
+  v[7] = 0.5F;
+  std::vector<ColorEntry> table;
+  for (int k = -3; k <= 3; ++k)
+    table.push_back({static_cast<double>(k), static_cast<std::uint8_t>(100 + 20 * k), 0, 0, 255});
+  const RgbaImage img = color_relief(v, table, ColorMatch::exact);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(img.rgba[4 * i], 100 + 20 * (i - 3)) << i;
+    EXPECT_EQ(img.rgba[4 * i + 3], 255) << i;
+  }
+  EXPECT_EQ(img.rgba[4 * 7 + 3], 0);
+}
+
 }  // namespace
 }  // namespace nexusmap

@@ -66,6 +66,24 @@ TEST(Features, GpkgRoundTripWithFilter) {
   EXPECT_EQ(attr_text(one.attr(one.features[0], one.field_index("code"))), "AF-BDS");
 }
 
+TEST(Features, GpkgMixedPolygonAndMultiPolygonKeepsEveryPart) {
+  TempDir dir;
+  FeatureTable t = provinces_table();
+  t.features[1].geometry = from_wkt("MULTIPOLYGON (((71 37,72 37,72 38,71 38,71 37)),((74 37,75 37,75 38,74 37)))");
+  write_gpkg_layer(dir / "p.gpkg", t);
+  VectorSource src;
+  src.path = dir / "p.gpkg";
+  ReadOptions opts;
+  opts.repair = false;
+  const FeatureTable back = read_features(src, opts);
+  ASSERT_EQ(back.features.size(), 3u);
+  for (const auto& f : back.features) EXPECT_EQ(wkbFlatten(f.geometry->getGeometryType()), wkbMultiPolygon);
+  const auto* multi = back.features[1].geometry->toMultiPolygon();
+  ASSERT_EQ(multi->getNumGeometries(), 2);
+  EXPECT_NEAR(multi->get_Area(), 1.5, 1e-9);
+  EXPECT_TRUE(back.features[1].geometry->IsValid());
+}
+
 TEST(Features, ReprojectsToTheAnalysisCrsInGisAxisOrder) {
   TempDir dir;
   write_gpkg_layer(dir / "p.gpkg", provinces_table());
