@@ -65,6 +65,10 @@ std::vector<double> fir_taps(double sigma, double peak, std::int64_t radius) {
 }
 
 constexpr std::int64_t kRowGrain = 16;
+
+// Rows per parallel chunk: at least `minimum`, and few enough chunks (~48) that each chunk's scratch
+// buffers are allocated a handful of times, not once per row. Results never depend on the chunking.
+std::int64_t chunk_grain(std::int64_t n, std::int64_t minimum) { return std::max(minimum, n / 48); }
 constexpr std::size_t kChunk = 256;  // columns per block of the vertical recursion
 constexpr std::size_t kLanes = 8;    // rows filtered side by side by the horizontal recursion
 
@@ -129,7 +133,7 @@ void fir_row(const double* centre, double* acc, std::int64_t ow, const double* g
 void horizontal_fir(const LinearBins& bins, const std::vector<double>& g, std::span<float> t) {
   const std::int64_t ow = bins.width - 2;
   const auto radius = static_cast<std::int64_t>(g.size()) - 1;
-  parallel_for(0, bins.height, kRowGrain, [&](std::int64_t begin, std::int64_t end) {
+  parallel_for(0, bins.height, chunk_grain(bins.height, kRowGrain), [&](std::int64_t begin, std::int64_t end) {
     // A zero row with `radius` cells of padding on both sides; one row's bins are scattered in and
     // cleared again after use.
     std::vector<double> padded(static_cast<std::size_t>(bins.width + 2 * radius), 0.0);
@@ -204,7 +208,7 @@ void horizontal_recursive(const LinearBins& bins, const Terms& k, std::int64_t r
   const std::int64_t ow = iw - 2;
   const auto lanes_per_group = static_cast<std::int64_t>(kLanes);
   const std::int64_t groups = (bins.height + lanes_per_group - 1) / lanes_per_group;
-  parallel_for(0, groups, 2, [&](std::int64_t begin, std::int64_t end) {
+  parallel_for(0, groups, chunk_grain(groups, 2), [&](std::int64_t begin, std::int64_t end) {
     std::vector<double> x(static_cast<std::size_t>(iw) * kLanes, 0.0);
     std::vector<double> y(static_cast<std::size_t>(ow) * kLanes);
     SupportWindow support(bins, rx, 0, ow);
@@ -265,7 +269,7 @@ void fir_column(const float* t, std::int64_t in_height, std::int64_t ow, std::in
 void vertical_fir(std::span<const float> t, std::int64_t in_height, std::int64_t ow, std::int64_t oh,
                   const std::vector<double>& g, std::span<float> out) {
   const auto radius = static_cast<std::int64_t>(g.size()) - 1;
-  parallel_for(0, oh, kRowGrain, [&](std::int64_t begin, std::int64_t end) {
+  parallel_for(0, oh, chunk_grain(oh, kRowGrain), [&](std::int64_t begin, std::int64_t end) {
     std::vector<double> acc(static_cast<std::size_t>(ow));
     for (std::int64_t r = begin; r < end; ++r)
       fir_column(t.data(), in_height, ow, r + 1, g.data(), radius, acc.data(), out.data() + r * ow);

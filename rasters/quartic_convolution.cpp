@@ -4,10 +4,19 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "rasters/error.hpp"
 #include "rasters/parallel.hpp"
+
+// The moment sums are element-wise over columns, so wider vectors change speed, not results (this
+// file is compiled with -ffp-contract=off: no clone fuses a multiply-add).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NEXUSMAP_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NEXUSMAP_VECTOR_CLONES
+#endif
 
 namespace nexusmap {
 namespace {
@@ -20,6 +29,22 @@ std::int64_t half_width(double a, double q) {
   while (m > 0 && static_cast<double>(m * m) * q >= a) --m;
   while (static_cast<double>((m + 1) * (m + 1)) * q < a) ++m;
   return m;
+}
+
+// One (output row, source row) pair over a block: o[c] += Σ_k coef_k[c]·(P_k[c + w] − P_k[c]), the
+// window moments of the source row weighted by the polynomial at this row lag.
+NEXUSMAP_VECTOR_CLONES
+void add_row_pair(const std::array<const double*, 5>& p, const double* __restrict k, std::int64_t block,
+                  std::int64_t w, std::int64_t n, double* __restrict o) {
+  const double* __restrict p0 = p[0];
+  const double* __restrict p1 = p[1];
+  const double* __restrict p2 = p[2];
+  const double* __restrict p3 = p[3];
+  const double* __restrict p4 = p[4];
+  for (std::int64_t c = 0; c < n; ++c) {
+    o[c] += k[c] * (p0[c + w] - p0[c]) + k[block + c] * (p1[c + w] - p1[c]) + k[2 * block + c] * (p2[c + w] - p2[c]) +
+            k[3 * block + c] * (p3[c + w] - p3[c]) + k[4 * block + c] * (p4[c + w] - p4[c]);
+  }
 }
 
 }  // namespace
@@ -73,14 +98,15 @@ void quartic_convolve(const LinearBins& bins, const QuarticKernel2D& kernel, std
     const std::int64_t len = block + 2 * reach;
     std::array<std::vector<double>, 5> prefix;
     for (auto& p : prefix) p.assign(static_cast<std::size_t>(len + 1), 0.0);
-    std::vector<double> acc(static_cast<std::size_t>(oh * block));
+    // Filled per block below, so not zero-filled here.
+    const auto acc = std::make_unique_for_overwrite<double[]>(static_cast<std::size_t>(oh * block));
     for (std::int64_t b = begin; b < end; ++b) {
       const std::int64_t c0 = b * block;
       const std::int64_t n = std::min(block, ow - c0);
       const std::int64_t first = c0 + 1 - reach;  // framed column of prefix index 0
       const std::int64_t last = first + n + 2 * reach;
       const double origin = static_cast<double>(c0 + 1) + half;
-      std::fill(acc.begin(), acc.end(), 0.0);
+      std::fill(acc.get(), acc.get() + oh * block, 0.0);
       for (std::int64_t j = 0; j < bins.height; ++j) {
         const std::int64_t r_lo = std::max<std::int64_t>(0, j - 1 - rows);
         const std::int64_t r_hi = std::min(oh - 1, j - 1 + rows);
@@ -123,26 +149,17 @@ void quartic_convolve(const LinearBins& bins, const QuarticKernel2D& kernel, std
         for (std::int64_t r = r_lo; r <= r_hi; ++r) {
           const std::int64_t t = std::abs(j - 1 - r);
           const std::int64_t mt = m[static_cast<std::size_t>(t)];
-          const double* k = coef.data() + t * 5 * block;
-          double* o = acc.data() + r * block;
           // Window of output column c: prefix indices [c + reach − mt, c + reach + mt + 1).
-          const double* p0 = prefix[0].data() + reach - mt;
-          const double* p1 = prefix[1].data() + reach - mt;
-          const double* p2 = prefix[2].data() + reach - mt;
-          const double* p3 = prefix[3].data() + reach - mt;
-          const double* p4 = prefix[4].data() + reach - mt;
-          const std::int64_t w = 2 * mt + 1;
-          for (std::int64_t c = 0; c < n; ++c) {
-            o[c] += k[c] * (p0[c + w] - p0[c]) + k[block + c] * (p1[c + w] - p1[c]) +
-                    k[2 * block + c] * (p2[c + w] - p2[c]) + k[3 * block + c] * (p3[c + w] - p3[c]) +
-                    k[4 * block + c] * (p4[c + w] - p4[c]);
-          }
+          const std::array<const double*, 5> window = {
+              prefix[0].data() + reach - mt, prefix[1].data() + reach - mt, prefix[2].data() + reach - mt,
+              prefix[3].data() + reach - mt, prefix[4].data() + reach - mt};
+          add_row_pair(window, coef.data() + t * 5 * block, block, 2 * mt + 1, n, acc.get() + r * block);
         }
       }
       // Rounding can leave tiny negatives where the true sum of non-negative terms is ~0.
       for (std::int64_t r = 0; r < oh; ++r) {
         float* dst = out.data() + r * ow + c0;
-        const double* src = acc.data() + r * block;
+        const double* src = acc.get() + r * block;
         for (std::int64_t c = 0; c < n; ++c) dst[c] = static_cast<float>(std::max(0.0, kernel.peak * src[c]));
       }
     }
