@@ -5,7 +5,8 @@
 // bins are convolved with the kernel sampled at the cell-centre lags: Gaussian by exact FIR or
 // recursive filtering (gaussian_convolution.hpp, Deriche 1993), quartic by prefix sums of row moments
 // (quartic_convolution.hpp). The cost is O(cells) for the Gaussian and O(cells × bandwidth/cell) at
-// worst for the quartic, plus O(events); it never grows with bandwidth × events.
+// worst for the quartic, plus O(events log events) for the binning; it never grows with bandwidth ×
+// events (rows with few events may take a per-event path, only where that is the cheaper one).
 //
 // Accuracy against the exact sum Σ_e w_e·K(cell centre − event) (what GRASS v.kernel and ArcGIS
 // compute):
