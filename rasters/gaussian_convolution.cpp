@@ -49,7 +49,15 @@ Terms recursive_terms(double sigma, double peak) {
   return t;
 }
 
-std::int64_t support_radius(double sigma) { return static_cast<std::int64_t>(std::ceil(4.0 * sigma)); }
+// ceil(x) capped at `cap`: radii in cells, where lags beyond the grid never occur, so the cap changes
+// nothing but keeps absurd bandwidths from overflowing.
+std::int64_t capped_ceil(double x, std::int64_t cap) {
+  const double r = std::ceil(x);
+  return r < static_cast<double>(cap) ? static_cast<std::int64_t>(r) : cap;
+}
+
+// The support (and FIR) radius R = ceil(4σ) cells.
+std::int64_t support_radius(double sigma, std::int64_t cap) { return capped_ceil(4.0 * sigma, cap); }
 
 bool use_fir(GaussianMethod method, std::int64_t radius) {
   return method == GaussianMethod::fir || (method == GaussianMethod::automatic && radius <= kMaxFirRadius);
@@ -425,16 +433,17 @@ void gaussian_convolve(const LinearBins& bins, const GaussianKernel2D& kernel, s
       !std::isfinite(kernel.sigma_y) || !std::isfinite(kernel.peak))
     fail(ErrorKind::internal, "gaussian_convolve: standard deviations must be finite and > 0");
   if (ow == 0 || oh == 0) return;
-  const std::int64_t rx = support_radius(kernel.sigma_x);
-  const std::int64_t ry = support_radius(kernel.sigma_y);
-  const bool fir_x = use_fir(kernel.method, rx);
-  const bool fir_y = use_fir(kernel.method, ry);
+  // The method follows the uncapped radius; the support uses the capped one.
+  const bool fir_x = use_fir(kernel.method, support_radius(kernel.sigma_x, kMaxFirRadius + 1));
+  const bool fir_y = use_fir(kernel.method, support_radius(kernel.sigma_y, kMaxFirRadius + 1));
+  const std::int64_t rx = support_radius(kernel.sigma_x, bins.width);
+  const std::int64_t ry = support_radius(kernel.sigma_y, bins.height);
   // Horizontal pass result, one row per framed row; every element is written.
   LargeBuffer<float> t(static_cast<std::size_t>(bins.height * ow));
   if (fir_x) horizontal_fir(bins, fir_taps(kernel.sigma_x, kernel.peak, rx), t.span());
   else {
     // The sampled Gaussian over [−tail, tail] for the sparse groups (automatic method only).
-    const auto tail = static_cast<std::int64_t>(std::ceil(7.5 * kernel.sigma_x));
+    const std::int64_t tail = capped_ceil(7.5 * kernel.sigma_x, bins.width);
     std::vector<double> taps;
     if (kernel.method == GaussianMethod::automatic) {
       const std::vector<double> g = fir_taps(kernel.sigma_x, kernel.peak, tail);

@@ -260,6 +260,22 @@ TEST(GetisOrd, ConstantLayerGivesZeroScores) {
   EXPECT_EQ(r.bins.at(1, 2), 0);
 }
 
+// A band covering the whole grid makes every neighbourhood the whole layer (W = n): z = 0, p = 1.
+TEST(GetisOrd, BandBeyondTheGridGivesZeroScores) {
+  Raster<float> v(test::small_grid(12, 9, 100.0));
+  test::fill_random(v, 4, 0.0F, 1.0F);
+  v[5] = kNaN;
+  for (const double band : {1e5, 1e300}) {
+    const GiStarResult r = getis_ord_gi_star(v, {band, true});
+    for (CellIndex i = 0; i < v.size(); ++i) {
+      if (std::isnan(v[i])) continue;
+      ASSERT_EQ(r.z[i], 0.0F) << "cell " << i;
+      ASSERT_EQ(r.p[i], 1.0F) << "cell " << i;
+      ASSERT_EQ(r.bins[i], 0) << "cell " << i;
+    }
+  }
+}
+
 TEST(GetisOrd, RejectsBadInput) {
   Raster<float> nan(test::small_grid(5, 5, 100.0));
   expect_error([&] { getis_ord_gi_star(nan, {200.0, true}); }, ErrorKind::input_data, "every cell of the layer is nodata");

@@ -269,6 +269,23 @@ TEST(KernelDensity, EmptyOrOutsideEventsGiveZeros) {
   for (const float v : z.density.values()) ASSERT_EQ(v, 0.0F);
 }
 
+// A bandwidth far beyond the grid: every cell sees the kernel's flat top (radii are capped at the
+// grid internally, which must not change the result).
+TEST(KernelDensity, HugeBandwidthGivesFlatDensity) {
+  const Grid g = test::small_grid(30, 20, 100.0);
+  const WeightedPoint p{g.x_center(3), g.y_center(17), 2.0};
+  for (const double h : {1e7, 1e15}) {
+    const KdeResult gauss = kernel_density(g, std::span(&p, 1), {Kernel::gaussian, h, 1e8});
+    const KdeResult quartic = kernel_density(g, std::span(&p, 1), {Kernel::quartic, h, 1e8});
+    const double gauss_peak = 2.0 * gaussian_k(0, h, 1e8);
+    const double quartic_peak = 2.0 * quartic_k(0, h, 1e8);
+    for (CellIndex i = 0; i < gauss.density.size(); ++i) {
+      ASSERT_NEAR(gauss.density[i], gauss_peak, 1e-5 * gauss_peak) << "h " << h << " cell " << i;
+      ASSERT_NEAR(quartic.density[i], quartic_peak, 1e-5 * quartic_peak) << "h " << h << " cell " << i;
+    }
+  }
+}
+
 template <class F>
 void expect_error(F f, ErrorKind kind, const std::string& fragment) {
   try {
