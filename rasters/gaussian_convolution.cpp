@@ -77,6 +77,7 @@ constexpr std::int64_t kRowGrain = 16;
 // Rows per parallel chunk: at least `minimum`, and few enough chunks (~48) that each chunk's scratch
 // buffers are allocated a handful of times, not once per row. Results never depend on the chunking.
 std::int64_t chunk_grain(std::int64_t n, std::int64_t minimum) { return std::max(minimum, n / 48); }
+
 constexpr std::size_t kChunk = 256;  // columns per block of the vertical recursion
 constexpr std::size_t kLanes = 8;    // rows filtered side by side by the horizontal recursion
 
