@@ -18,6 +18,7 @@ namespace {
 // O(n), where std::sort of the millions of small p-values of a large grid dominated the FDR step.
 void radix_sort(std::vector<float>& values) {
   const std::size_t n = values.size();
+  if (n == 0) return;  // memcpy from an empty vector's null data() is undefined
   std::vector<std::uint32_t> keys(n), tmp(n);
   std::memcpy(keys.data(), values.data(), n * sizeof(float));
   for (int shift = 0; shift < 32; shift += 11) {

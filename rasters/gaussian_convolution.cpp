@@ -49,7 +49,15 @@ Terms recursive_terms(double sigma, double peak) {
   return t;
 }
 
-std::int64_t support_radius(double sigma) { return static_cast<std::int64_t>(std::ceil(4.0 * sigma)); }
+// ceil(x) capped at `cap`: radii in cells, where lags beyond the grid never occur, so the cap changes
+// nothing but keeps absurd bandwidths from overflowing.
+std::int64_t capped_ceil(double x, std::int64_t cap) {
+  const double r = std::ceil(x);
+  return r < static_cast<double>(cap) ? static_cast<std::int64_t>(r) : cap;
+}
+
+// The support (and FIR) radius R = ceil(4σ) cells.
+std::int64_t support_radius(double sigma, std::int64_t cap) { return capped_ceil(4.0 * sigma, cap); }
 
 bool use_fir(GaussianMethod method, std::int64_t radius) {
   return method == GaussianMethod::fir || (method == GaussianMethod::automatic && radius <= kMaxFirRadius);
@@ -69,6 +77,7 @@ constexpr std::int64_t kRowGrain = 16;
 // Rows per parallel chunk: at least `minimum`, and few enough chunks (~48) that each chunk's scratch
 // buffers are allocated a handful of times, not once per row. Results never depend on the chunking.
 std::int64_t chunk_grain(std::int64_t n, std::int64_t minimum) { return std::max(minimum, n / 48); }
+
 constexpr std::size_t kChunk = 256;  // columns per block of the vertical recursion
 constexpr std::size_t kLanes = 8;    // rows filtered side by side by the horizontal recursion
 
@@ -200,10 +209,28 @@ void horizontal_lanes(const double* x, double* y, std::int64_t iw, const Terms& 
   }
 }
 
+// acc[c] += mass·taps[c − centre + radius] over the taps' span clipped to [0, ow): one bin's FIR
+// contribution to a row (taps holds the symmetric kernel, 2·radius + 1 values).
+NEXUSMAP_VECTOR_CLONES
+void scatter_taps(double* acc, std::int64_t ow, const double* taps, std::int64_t radius, std::int64_t centre,
+                  double mass) {
+  const std::int64_t c0 = std::max<std::int64_t>(0, centre - radius);
+  const std::int64_t c1 = std::min(ow, centre + radius + 1);
+  const double* k = taps + radius - centre;
+  for (std::int64_t c = c0; c < c1; ++c) acc[c] += mass * k[c];
+}
+
+// Bin-taps per output cell below which a group of rows is filtered by scattering the exact FIR taps
+// of its few bins instead of by the recursion (~8 taps cost less than one recursion step per cell).
+constexpr std::int64_t kSparseBudget = 8;
+
 // Horizontal recursion on groups of kLanes rows, scattered into a zero column-major buffer so the
-// lanes are contiguous. With `cut`, cells farther than rx columns from every bin of their row are set
-// to 0 (needed when the vertical pass is a truncated FIR; a recursive vertical pass cuts in 2-D).
-void horizontal_recursive(const LinearBins& bins, const Terms& k, std::int64_t rx, bool cut, std::span<float> t) {
+// lanes are contiguous. Groups with few bins (events are sparse along most rows) are instead filtered
+// by scattering the sampled Gaussian around each bin when `taps` (symmetric, over [−tail, tail]) is
+// given: cheaper, and exact where the recursion has its small error; with tail >= 7.5σ (beyond which
+// the Gaussian is < 1e-12 of its peak) both compute the untruncated kernel.
+void horizontal_recursive(const LinearBins& bins, const Terms& k, const std::vector<double>* taps, std::int64_t tail,
+                          std::span<float> t) {
   const std::int64_t iw = bins.width;
   const std::int64_t ow = iw - 2;
   const auto lanes_per_group = static_cast<std::int64_t>(kLanes);
@@ -211,12 +238,34 @@ void horizontal_recursive(const LinearBins& bins, const Terms& k, std::int64_t r
   parallel_for(0, groups, chunk_grain(groups, 2), [&](std::int64_t begin, std::int64_t end) {
     std::vector<double> x(static_cast<std::size_t>(iw) * kLanes, 0.0);
     std::vector<double> y(static_cast<std::size_t>(ow) * kLanes);
-    SupportWindow support(bins, rx, 0, ow);
+    std::vector<double> row(static_cast<std::size_t>(ow));
     for (std::int64_t group = begin; group < end; ++group) {
       const std::int64_t r0 = group * lanes_per_group;
       const std::int64_t lanes = std::min(lanes_per_group, bins.height - r0);
-      if (bins.row_begin(r0) == bins.row_end(r0 + lanes - 1)) {
+      const std::int64_t group_bins = bins.row_end(r0 + lanes - 1) - bins.row_begin(r0);
+      if (group_bins == 0) {
         std::fill(t.begin() + r0 * ow, t.begin() + (r0 + lanes) * ow, 0.0F);
+        continue;
+      }
+      if (taps != nullptr && group_bins * (2 * tail + 1) <= kSparseBudget * lanes * ow) {
+        for (std::int64_t lane = 0; lane < lanes; ++lane) {
+          float* out = t.data() + (r0 + lane) * ow;
+          const std::int64_t b0 = bins.row_begin(r0 + lane), b1 = bins.row_end(r0 + lane);
+          if (b0 == b1) {
+            std::fill(out, out + ow, 0.0F);
+            continue;
+          }
+          // Columns are ascending, so the taps reach [first − 1 − tail, last − 1 + tail] only.
+          const std::int64_t lo = std::max<std::int64_t>(0, bins.column[static_cast<std::size_t>(b0)] - 1 - tail);
+          const std::int64_t hi = std::min(ow, bins.column[static_cast<std::size_t>(b1 - 1)] + tail);
+          std::fill(row.begin() + lo, row.begin() + std::max(lo, hi), 0.0);
+          for (std::int64_t b = b0; b < b1; ++b)
+            scatter_taps(row.data(), ow, taps->data(), tail, bins.column[static_cast<std::size_t>(b)] - 1,
+                         bins.mass[static_cast<std::size_t>(b)]);
+          std::fill(out, out + lo, 0.0F);
+          for (std::int64_t c = lo; c < hi; ++c) out[c] = static_cast<float>(row[static_cast<std::size_t>(c)]);
+          std::fill(out + std::max(lo, hi), out + ow, 0.0F);
+        }
         continue;
       }
       auto scatter = [&](bool clear) {
@@ -232,11 +281,6 @@ void horizontal_recursive(const LinearBins& bins, const Terms& k, std::int64_t r
         float* out = t.data() + (r0 + lane) * ow;
         for (std::int64_t c = 0; c < ow; ++c)
           out[c] = static_cast<float>(y[static_cast<std::size_t>(c * lanes_per_group + lane)]);
-        if (!cut) continue;
-        support.add_row(r0 + lane, 1);
-        const std::int32_t* covered = support.count();
-        for (std::int64_t c = 0; c < ow; ++c) out[c] = covered[c] > 0 ? std::max(out[c], 0.0F) : 0.0F;
-        support.add_row(r0 + lane, -1);
       }
     }
   });
@@ -353,6 +397,31 @@ void vertical_recursive(std::span<const float> t, const LinearBins& bins, const 
   });
 }
 
+// The 2-D support cut after a vertical FIR (used when only the horizontal pass is recursive): output
+// row r keeps its value when a framed row in [r + 1 − ry, r + 1 + ry] has a bin within rx columns.
+void cut_to_support(const LinearBins& bins, std::int64_t rx, std::int64_t ry, std::span<float> out) {
+  const std::int64_t ow = bins.width - 2;
+  const std::int64_t oh = bins.height - 2;
+  const auto chunk_width = static_cast<std::int64_t>(kChunk);
+  const std::int64_t chunks = (ow + chunk_width - 1) / chunk_width;
+  parallel_for(0, chunks, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t chunk = begin; chunk < end; ++chunk) {
+      const std::int64_t c0 = chunk * chunk_width;
+      const std::int64_t n = std::min(chunk_width, ow - c0);
+      SupportWindow support(bins, rx, c0, n);
+      // Start with the window of r = −1, framed rows [−ry, ry].
+      for (std::int64_t j = -ry; j <= ry; ++j) support.add_row(j, 1);
+      for (std::int64_t r = 0; r < oh; ++r) {
+        support.add_row(r + 1 + ry, 1);
+        support.add_row(r - ry, -1);
+        float* o = out.data() + r * ow + c0;
+        const std::int32_t* covered = support.count();
+        for (std::int64_t c = 0; c < n; ++c) o[c] = covered[c] > 0 ? std::max(o[c], 0.0F) : 0.0F;
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void gaussian_convolve(const LinearBins& bins, const GaussianKernel2D& kernel, std::span<float> out) {
@@ -365,16 +434,30 @@ void gaussian_convolve(const LinearBins& bins, const GaussianKernel2D& kernel, s
       !std::isfinite(kernel.sigma_y) || !std::isfinite(kernel.peak))
     fail(ErrorKind::internal, "gaussian_convolve: standard deviations must be finite and > 0");
   if (ow == 0 || oh == 0) return;
-  const std::int64_t rx = support_radius(kernel.sigma_x);
-  const std::int64_t ry = support_radius(kernel.sigma_y);
-  const bool fir_x = use_fir(kernel.method, rx);
-  const bool fir_y = use_fir(kernel.method, ry);
+  // The method follows the uncapped radius; the support uses the capped one.
+  const bool fir_x = use_fir(kernel.method, support_radius(kernel.sigma_x, kMaxFirRadius + 1));
+  const bool fir_y = use_fir(kernel.method, support_radius(kernel.sigma_y, kMaxFirRadius + 1));
+  const std::int64_t rx = support_radius(kernel.sigma_x, bins.width);
+  const std::int64_t ry = support_radius(kernel.sigma_y, bins.height);
   // Horizontal pass result, one row per framed row; every element is written.
   LargeBuffer<float> t(static_cast<std::size_t>(bins.height * ow));
   if (fir_x) horizontal_fir(bins, fir_taps(kernel.sigma_x, kernel.peak, rx), t.span());
-  else horizontal_recursive(bins, recursive_terms(kernel.sigma_x, kernel.peak), rx, fir_y, t.span());
+  else {
+    // The sampled Gaussian over [−tail, tail] for the sparse groups (automatic method only).
+    const std::int64_t tail = capped_ceil(7.5 * kernel.sigma_x, bins.width);
+    std::vector<double> taps;
+    if (kernel.method == GaussianMethod::automatic) {
+      const std::vector<double> g = fir_taps(kernel.sigma_x, kernel.peak, tail);
+      taps.resize(static_cast<std::size_t>(2 * tail + 1));
+      for (std::int64_t n = -tail; n <= tail; ++n)
+        taps[static_cast<std::size_t>(n + tail)] = g[static_cast<std::size_t>(std::abs(n))];
+    }
+    horizontal_recursive(bins, recursive_terms(kernel.sigma_x, kernel.peak), taps.empty() ? nullptr : &taps, tail,
+                         t.span());
+  }
   if (fir_y) vertical_fir(t.span(), bins.height, ow, oh, fir_taps(kernel.sigma_y, 1.0, ry), out);
   else vertical_recursive(t.span(), bins, recursive_terms(kernel.sigma_y, 1.0), rx, ry, out);
+  if (fir_y && !fir_x) cut_to_support(bins, rx, ry, out);
 }
 
 }  // namespace nexusmap

@@ -2,25 +2,30 @@
 // Separable Gaussian convolution of linearly binned masses (zero outside the bins' frame), in O(1) per
 // cell and pass for any standard deviation.
 //
-// Short kernels use the exact sampled Gaussian as an FIR filter truncated at R = ceil(4σ) cells.
-// Long kernels use a recursive filter in the parallel form of Deriche: the Gaussian on [0, ∞) is
-// approximated by a sum of complex exponentials, Σ_k 2·Re(a_k·exp(-λ_k·t)) with t = lag/σ, and each
-// exponential becomes a first-order causal and anti-causal recursion (4 complex multiply-adds per
-// sample and pole pair, whatever σ).
+// Per axis, short kernels (R = ceil(4σ) <= kMaxFirRadius cells) use the exact sampled Gaussian as
+// an FIR filter truncated at R. Long kernels use a recursive filter in the parallel form of Deriche:
+// the Gaussian on [0, ∞) is approximated by a sum of complex exponentials, Σ_k 2·Re(a_k·exp(−λ_k·t))
+// with t = lag/σ, and each exponential becomes a first-order causal and anti-causal recursion
+// (a complex multiply-add per sample, pole pair and direction, whatever σ).
 //   R. Deriche, "Recursively implementing the Gaussian and its derivatives", INRIA Research Report
 //   RR-1893, 1993 (Proc. 2nd ICIP, Singapore, 1992, 263-267), hal.inria.fr/inria-00074778.
 //   P. Getreuer, "A Survey of Gaussian Convolution Algorithms", Image Processing On Line 3, 286-310,
 //   2013, doi:10.5201/ipol.2013.87 (the parallel form and its boundary handling).
 // The coefficients are Deriche's form refitted here with three pole pairs instead of his two, for the
 // smallest maximum error (minimax; bench/analysis/fit_recursive_gaussian.py): the fitted sum differs
-// from exp(-t²/2) by at most 2.95e-6 of the peak (Deriche's published 4th-order values: 5.2e-4, the
+// from exp(−t²/2) by at most 2.95e-6 of the peak (Deriche's published 4th-order values: 5.2e-4, the
 // best 4th-order refit: 1.7e-4), independent of σ, because the filter reproduces the fitted sum exactly
-// at every integer lag. The input is zero outside its frame, so the recursions start from zero state
-// and are exact at the boundaries (Getreuer's boundary treatment reduces to this).
+// at every integer lag; two recursive passes compound to 5.9e-6. The input is zero outside its frame,
+// so the recursions start from zero state and are exact at the boundaries (Getreuer's boundary
+// treatment reduces to this).
 //
-// Both methods give the same support: output cells farther than R = ceil(4σ) cells along a row or a
-// column from every bin are exactly 0 (the recursive result is cut there, and the negative residues
-// its approximation can leave where the true value is ~0 are clamped to 0).
+// A long kernel is not truncated at 4σ (its recursive approximation has infinite support) but is cut
+// to the same support as the FIR: output cells farther than R cells along a row or a column from every
+// bin are exactly 0, and the negative residues the approximation can leave where the true value is ~0
+// are clamped to 0. In the automatic method, groups of rows with few bins (events are sparse along
+// most rows) are filtered horizontally by adding each bin's sampled Gaussian out to 7.5σ (beyond which
+// it is < 1e-12 of its peak) instead of by the recursion: the same untruncated kernel, exactly, at a
+// cost of bins × 15σ instead of the row length × 6 complex steps.
 #pragma once
 
 #include <cstdint>
@@ -44,8 +49,8 @@ struct GaussianKernel2D {
 // AVX-512 (both are compiled for each and picked at run time).
 inline constexpr std::int64_t kMaxFirRadius = 32;
 
-// Largest |error| of the 2-D recursive result relative to the kernel's peak: 2.95e-6 per axis, and the
-// two passes compound (measured 5.8e-6 for one mass at a cell centre).
+// Largest |error| of the recursive result per unit of mass, relative to the kernel's peak: 2.95e-6 per
+// axis, and the two passes compound (measured 5.8e-6 for one mass at a cell centre).
 inline constexpr double kRecursiveGaussianMaxError = 6e-6;
 
 // out[r·ow + c] = Σ_bins mass · k(c + 1 − column, r + 1 − row) over the framed bins, within the

@@ -5,7 +5,8 @@
 // bins are convolved with the kernel sampled at the cell-centre lags: Gaussian by exact FIR or
 // recursive filtering (gaussian_convolution.hpp, Deriche 1993), quartic by prefix sums of row moments
 // (quartic_convolution.hpp). The cost is O(cells) for the Gaussian and O(cells × bandwidth/cell) at
-// worst for the quartic, plus O(events); it never grows with bandwidth × events.
+// worst for the quartic, plus O(events log events) for the binning; it never grows with bandwidth ×
+// events (rows with few events may take a per-event path, only where that is the cheaper one).
 //
 // Accuracy against the exact sum Σ_e w_e·K(cell centre − event) (what GRASS v.kernel and ArcGIS
 // compute):
@@ -15,8 +16,11 @@
 //     centres: the error is at most (cell²/8)·(|∂²K/∂x²| + |∂²K/∂y²|), i.e. for a Gaussian at most
 //     1/(4·σ²) of its peak with σ in cells (1% at σ = 5 cells, 0.25% at 10 cells), for a quartic at
 //     most 2/h² of its peak (0.5% at h = 20 cells);
-//   - a Gaussian is truncated at R = ceil(4σ/cell) cells along each axis (a square support; the
-//     kernel there is at most exp(-8) = 3.4e-4 of its peak); cells beyond every event's support are 0;
+//   - support: a cell farther than R = ceil(4σ/cell) cells along x or y from every event's bins has
+//     density exactly 0. Within it, a Gaussian with R <= 32 cells (σ <= 8 cells) is truncated to the
+//     square |dx|, |dy| <= R (the kernel there is at most exp(-8) = 3.4e-4 of its peak), a longer one
+//     is not truncated (the recursive filter sums every event's full kernel). A quartic is exactly 0
+//     where no event's bin is closer than h;
 //   - the sum of density × cell area over an unbounded grid is Σ w times the Riemann sum of the
 //     sampled kernel: within 0.02% for a Gaussian with σ >= 0.75 cell (+2.9% at 0.5 cell) and within
 //     1% for a quartic with h >= 2.5 cells (+1.5% at 2 cells, +70% at 0.75 cell, +280% at 0.5 cell:

@@ -23,11 +23,13 @@ namespace {
 
 // Largest m >= 0 with m²·q < a: the column lags strictly inside the support (the boundary has
 // weight 0, so floating-point ties there do not matter, but a lag outside must never be taken since
-// the polynomial grows again beyond the support).
-std::int64_t half_width(double a, double q) {
-  auto m = static_cast<std::int64_t>(std::floor(std::sqrt(a / q)));
+// the polynomial grows again beyond the support). Capped at `cap`: no lag beyond the grid occurs.
+std::int64_t half_width(double a, double q, std::int64_t cap) {
+  const double estimate = std::floor(std::sqrt(a / q));
+  if (!(estimate < static_cast<double>(cap))) return cap;
+  auto m = static_cast<std::int64_t>(estimate);
   while (m > 0 && static_cast<double>(m * m) * q >= a) --m;
-  while (static_cast<double>((m + 1) * (m + 1)) * q < a) ++m;
+  while (m < cap && static_cast<double>((m + 1) * (m + 1)) * q < a) ++m;
   return m;
 }
 
@@ -63,12 +65,12 @@ void quartic_convolve(const LinearBins& bins, const QuarticKernel2D& kernel, std
   // Row lags t = 0..T with t² < ry²: A_t = 1 − t²/ry² and half-width m_t.
   const double q = 1.0 / (kernel.radius_x * kernel.radius_x);
   const double qy = 1.0 / (kernel.radius_y * kernel.radius_y);
-  const std::int64_t rows = half_width(1.0, qy);
+  const std::int64_t rows = half_width(1.0, qy, bins.height);
   std::vector<double> a(static_cast<std::size_t>(rows + 1));
   std::vector<std::int64_t> m(static_cast<std::size_t>(rows + 1));
   for (std::int64_t t = 0; t <= rows; ++t) {
     a[static_cast<std::size_t>(t)] = 1.0 - static_cast<double>(t * t) * qy;
-    m[static_cast<std::size_t>(t)] = half_width(a[static_cast<std::size_t>(t)], q);
+    m[static_cast<std::size_t>(t)] = half_width(a[static_cast<std::size_t>(t)], q, bins.width);
   }
   const std::int64_t reach = m[0];
 
