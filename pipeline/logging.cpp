@@ -139,17 +139,16 @@ void ProgressBoard::stop() {
 
 ProgressFn ProgressBoard::track(const std::string& stage) {
   std::lock_guard lock(mutex_);
-  auto bar = std::make_unique<Bar>();
+  auto bar = std::make_shared<Bar>();
   bar->stage = stage;
   bar->started = std::chrono::steady_clock::now();
   bar->last_print_time = bar->started;
-  Bar* raw = bar.get();
-  bars_.push_back(std::move(bar));
-  return [this, raw](double fraction, std::string_view message) {
-    raw->fraction.store(std::clamp(fraction, 0.0, 1.0), std::memory_order_relaxed);
+  bars_.push_back(bar);
+  return [this, bar](double fraction, std::string_view message) {
+    bar->fraction.store(std::clamp(fraction, 0.0, 1.0), std::memory_order_relaxed);
     if (!message.empty()) {
       std::lock_guard l(mutex_);
-      raw->message = std::string(message);
+      bar->message = std::string(message);
     }
     return true;
   };

@@ -71,7 +71,7 @@ class ProgressBoard {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::vector<std::unique_ptr<Bar>> bars_;
+  std::vector<std::shared_ptr<Bar>> bars_;  // shared with the callbacks, which may outlive finish()
   std::thread printer_;
   bool running_ = false;
   bool tty_ = false;

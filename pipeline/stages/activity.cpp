@@ -53,7 +53,7 @@ StageDef activity() {
   };
   def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
   def.info.outputs = {
-      {"density", ArtifactKind::raster, "activity_density", "Weighted events per 100 km²."},
+      {"density", ArtifactKind::raster, "activity_density", "Weighted events per 100 km².", false, "activity_density"},
       {"events", ArtifactKind::vector, "", "The events used, with their final weights."},
   };
   def.check = [](json& o) {

@@ -125,7 +125,7 @@ StageDef governance() {
       {"model", ArtifactKind::raster, "cost.model", true, "The travel-time model (for remoteness)."},
   };
   def.info.outputs = {
-      {"gap", ArtifactKind::raster, "governance_gap", "Governance gap, 0 (strong state) to 1 (weak)."},
+      {"gap", ArtifactKind::raster, "governance_gap", "Governance gap, 0 (strong state) to 1 (weak).", false, "governance_gap"},
       {"remoteness", ArtifactKind::raster, "remoteness", "Hours from the nearest state centre."},
       {"units", ArtifactKind::vector, "", "Units with their joined country indicators and scores."},
   };

@@ -106,8 +106,8 @@ StageDef hotspots() {
   };
   def.info.outputs = {
       {"nexus_index", ArtifactKind::raster, "nexus_index", "Nexus index, 0..1."},
-      {"z", ArtifactKind::raster, "hotspot_z", "Getis-Ord Gi* z-score of the nexus index."},
-      {"bins", ArtifactKind::raster, "hotspot_bins", "Hot/cold spot confidence bins -3..+3."},
+      {"z", ArtifactKind::raster, "hotspot_z", "Getis-Ord Gi* z-score of the nexus index.", false, "hotspot_z"},
+      {"bins", ArtifactKind::raster, "hotspot_bins", "Hot/cold spot confidence bins -3..+3.", false, "hotspot_bins"},
   };
   def.run = [](StageContext& ctx) {
     const Grid grid = ctx.grid();

@@ -178,7 +178,7 @@ StageDef zonal() {
   };
   def.info.outputs = {
       {"provinces", ArtifactKind::vector, "", "Provinces with their statistics, score and rank."},
-      {"ranking", ArtifactKind::table, "province_stats", "Provinces ranked by the score (CSV)."},
+      {"ranking", ArtifactKind::table, "province_stats", "Provinces ranked by the score (CSV).", false, "province_ranking"},
       {"districts", ArtifactKind::vector, "", "Districts with their statistics, score and rank.", true},
       {"district_ranking", ArtifactKind::table, "district_stats", "Districts ranked by the score (CSV).", true},
   };

@@ -100,7 +100,7 @@ TEST_F(Analysis, ActivityDensityIntegratesToTheWeightsInside) {
   EXPECT_EQ(s["as_of"], "2022-06-01");
   // Weights without decay: deaths + 1 = 1, 10, 100 inside the grid.
   EXPECT_DOUBLE_EQ(s["weight_inside_grid"].get<double>(), 111.0);
-  const Raster<float> d = read_raster<float>(latest("density.tif"));
+  const Raster<float> d = read_raster<float>(latest("activity_density.tif"));
   double integral = 0;
   for (CellIndex i = 0; i < d.size(); ++i) integral += d[i];
   integral *= d.grid().dx() * d.grid().dy() / 1e8;  // per 100 km2 -> events
@@ -128,7 +128,7 @@ TEST_F(Analysis, EmptyEventSetGivesAZeroDensityNotNaN) {
   const auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("density is zero everywhere"), std::string::npos) << r.output;
-  const Raster<float> d = read_raster<float>(latest("density.tif"));
+  const Raster<float> d = read_raster<float>(latest("activity_density.tif"));
   for (CellIndex i = 0; i < d.size(); ++i) ASSERT_EQ(d[i], 0.0F) << i;
 }
 
@@ -151,7 +151,7 @@ country_indicators = [ { column = "rl_est", direction = "higher_is_stronger", lo
   write_config(gov + "country_aliases = { \"Bland Republic\" = \"Bland\" }\n");
   r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const Raster<float> gap = read_raster<float>(latest("gap.tif"));
+  const Raster<float> gap = read_raster<float>(latest("governance_gap.tif"));
   // Aland: latest year 2023, rl -2.0 -> weakness (2.5 - -2.0... ) = 1 - (-2 + 2.5) / 5 = 0.9; Bland: 1 - 4/5 = 0.2.
   const auto west = gap.grid().cell_at(gap.grid().extent().xmin + 1000, (gap.grid().extent().ymin + gap.grid().extent().ymax) / 2);
   const auto east = gap.grid().cell_at(gap.grid().extent().xmax - 1000, (gap.grid().extent().ymin + gap.grid().extent().ymax) / 2);
@@ -184,7 +184,7 @@ district_name_field = "name"
 )");
   const auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const std::string csv = test::read_text(latest("ranking.csv"));
+  const std::string csv = test::read_text(latest("province_ranking.csv"));
   // All events are in the west: it ranks first, with hot spots; the east has none.
   const auto first = csv.find('\n') + 1;
   EXPECT_EQ(csv.substr(first, 7), "1,XA-W,") << csv;
@@ -192,7 +192,7 @@ district_name_field = "name"
   const std::string districts = test::read_text(latest("district_ranking.csv"));
   EXPECT_EQ(districts.substr(first, 12), "1,XA-W,West,") << districts;
   EXPECT_EQ(districts.substr(districts.find('\n', first) + 1, 12), "2,XB-E,East,") << districts;
-  const Raster<float> bins = read_raster<float>(latest("bins.tif"));
+  const Raster<float> bins = read_raster<float>(latest("hotspot_bins.tif"));
   const Raster<float> nexus = read_raster<float>(latest("nexus_index.tif"));
   double max_bin = -9;
   for (CellIndex i = 0; i < bins.size(); ++i)
@@ -222,7 +222,7 @@ TEST_F(Analysis, ConstantLayerGivesADocumentedResult) {
   const auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Raster<float> nexus = read_raster<float>(latest("nexus_index.tif"));
-  const Raster<float> z = read_raster<float>(latest("z.tif"));
+  const Raster<float> z = read_raster<float>(latest("hotspot_z.tif"));
   for (CellIndex i = 0; i < nexus.size(); ++i) {
     ASSERT_FALSE(std::isnan(nexus[i])) << "a constant layer must not spread NaN";
     ASSERT_EQ(nexus[i], nexus[0]);
@@ -248,7 +248,7 @@ TEST(RealDataAnalysis, UcdpDensityPeaksInAfghanistanAndWgiCoversEveryProvince) {
     if (s["id"] == "activity") act = s["summary"];
     if (s["id"] == "governance") gov = s["summary"];
   }
-  const Raster<float> d = read_raster<float>(folder / "density.tif");
+  const Raster<float> d = read_raster<float>(folder / "activity_density.tif");
   CellIndex peak = 0;
   double integral = 0;
   for (CellIndex i = 0; i < d.size(); ++i) {
