@@ -13,6 +13,7 @@
 #include "rasters/kernel_density.hpp"
 #include "rasters/normalize.hpp"
 #include "rasters/overlay.hpp"
+#include "rasters/proximity.hpp"
 
 namespace nexusmap::stages {
 namespace {
@@ -42,7 +43,7 @@ void layer_options(std::vector<OptionSpec>& out, const std::string& slot, double
   out.push_back(OptionSpec::number(slot + "_weight", weight, "Weight of the " + slot + " layer.").min(0));
   out.push_back(OptionSpec::number(slot + "_smooth", smooth,
                                    "Gaussian smoothing (standard deviation) before normalising, so a thin layer such "
-                                   "as a route influences its surroundings; 0 = none.")
+                                   "as a route influences its surroundings up to 3 standard deviations away; 0 = none.")
                     .min(0).unit("m"));
   out.push_back(OptionSpec::choice(slot + "_normalize", kNormalizations, method, "Normalisation of the " + slot + " layer."));
   out.push_back(OptionSpec::number(slot + "_low", low, "fuzzy_linear: value mapped to 0."));
@@ -51,7 +52,8 @@ void layer_options(std::vector<OptionSpec>& out, const std::string& slot, double
 
 // Gaussian smoothing of a non-negative layer through the kernel density machinery: each valid cell
 // is a point at its centre weighted by value x cell area, so the result keeps the layer's units and
-// its total. NaN cells stay NaN.
+// its total. The influence ends 3 sigma from the nearest non-zero cell (a round reach, rather than
+// the kernel's square support with its faint tails). NaN cells stay NaN.
 Raster<float> smooth(const Raster<float>& layer, double sigma) {
   const Grid& g = layer.grid();
   std::vector<WeightedPoint> points;
@@ -66,8 +68,12 @@ Raster<float> smooth(const Raster<float>& layer, double sigma) {
   ko.bandwidth = std::max(sigma, g.dx());
   ko.per_area = g.dx() * g.dy();
   Raster<float> out = kernel_density(g, points, ko).density;
-  for (CellIndex i = 0; i < out.size(); ++i)
+  const Raster<float> distance = distance_to_nonzero(layer);
+  const double reach = 3.0 * ko.bandwidth;
+  for (CellIndex i = 0; i < out.size(); ++i) {
     if (!layer.valid(i)) out.set_nodata(i);
+    else if (!(distance[i] <= reach)) out[i] = 0.0F;
+  }
   return out;
 }
 
