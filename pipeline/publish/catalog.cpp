@@ -16,6 +16,7 @@ const std::vector<RasterLayerDef>& raster_layer_defs() {
       {"governance_gap", "Governance gap", RasterStyle::uniform, "0 strong state – 1 weak", kGroupAnalysis, false},
       {"remoteness", "Remoteness from state centres", RasterStyle::sequential, "hours", kGroupAnalysis, false},
       {"accumulated_cost", "Accumulated cost (travel time)", RasterStyle::sequential, "hours", kGroupCorridors, false},
+      {"travel_cost", "Travel cost on flat ground", RasterStyle::sequential, "hours per km", kGroupCorridors, false},
       // Multiplied over the rasters above it: relief shading for whichever of them is switched on.
       {"hillshade", "Hillshade", RasterStyle::hillshade, "", kGroupInputs, true},
       {"elevation", "Elevation", RasterStyle::terrain, "m", kGroupInputs, false},

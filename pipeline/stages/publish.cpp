@@ -448,6 +448,7 @@ StageDef publish() {
       {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid (project CRS and extent)."},
       in("elevation", ArtifactKind::raster, "terrain.elevation", "Elevation, for the hillshade."),
       in("accumulated_cost", ArtifactKind::raster, "corridors.accumulated_cost", "Hours from the sources."),
+      in("travel_cost", ArtifactKind::raster, "cost.travel_cost", "Flat-ground travel time, hours per km."),
       in("paths", ArtifactKind::vector, "corridors.paths", "Least-cost paths."),
       in("alternatives", ArtifactKind::vector, "corridors.alternatives", "Alternative routes."),
       in("corridor", ArtifactKind::raster, "corridors.corridor", "Least-cost corridor mask."),
