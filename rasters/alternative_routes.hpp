@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -49,9 +50,14 @@ double path_cost(const Grid& grid, const std::vector<CellIndex>& cells, const Ed
 
 // Up to options.routes distinct routes from the seeds to `destination`, in order of discovery; a
 // route identical to an earlier one ends the search (there is no further alternative).
+// `least_cost_route` is the first route when the caller has it already (traced from its own
+// cost-distance run with the same seeds and edges); otherwise it is computed.
+// Each search stops at the penalised cost of the cheapest earlier route — an upper bound of the new
+// route's cost, so the result is exact while cells beyond it are never settled.
 template <class EdgeCost>
 std::vector<Route> alternative_routes(const Grid& grid, std::span<const Seed> seeds, CellIndex destination,
-                                      const EdgeCost& edge, const AlternativeRoutesOptions& options) {
+                                      const EdgeCost& edge, const AlternativeRoutesOptions& options,
+                                      const std::vector<CellIndex>& least_cost_route = {}) {
   std::vector<Route> routes;
   std::vector<float> weight(static_cast<std::size_t>(grid.cells()), 1.0F);
   const auto penalised = [&](CellIndex a, CellIndex b, int k) {
@@ -61,10 +67,19 @@ std::vector<Route> alternative_routes(const Grid& grid, std::span<const Seed> se
   CostDistanceOptions cd;
   cd.neighbourhood = options.neighbourhood;
   for (int r = 0; r < options.routes; ++r) {
-    const CostDistanceResult res = cost_distance(grid, seeds, penalised, cd);
     Route route;
     route.rank = r + 1;
-    route.cells = trace_back(res.backlinks, destination);
+    if (r == 0 && !least_cost_route.empty()) {
+      route.cells = least_cost_route;
+    } else {
+      cd.max_cost = std::numeric_limits<double>::infinity();
+      for (const auto& earlier : routes) {
+        const double bound = path_cost(grid, earlier.cells, penalised);
+        cd.max_cost = std::min(cd.max_cost, bound * (1 + 1e-9));
+      }
+      const CostDistanceResult res = cost_distance(grid, seeds, penalised, cd);
+      route.cells = trace_back(res.backlinks, destination);
+    }
     if (route.cells.empty()) break;
     bool repeated = false;
     for (const auto& earlier : routes) repeated = repeated || earlier.cells == route.cells;

@@ -304,19 +304,28 @@ void write_cog_bands(std::span<const Raster<float>* const> bands, std::span<cons
 }
 
 Raster<float> read_raster_band(const std::filesystem::path& path, const std::string& name) {
+  const std::string names[] = {name};
+  return std::move(read_raster_bands(path, names).front());
+}
+
+std::vector<Raster<float>> read_raster_bands(const std::filesystem::path& path, std::span<const std::string> names) {
   auto ds = open_raster(path);
-  Grid grid = grid_of(*ds, path);
-  std::string names;
-  for (int b = 1; b <= ds->GetRasterCount(); ++b) {
-    GDALRasterBand* band = ds->GetRasterBand(b);
-    if (name == band->GetDescription()) {
-      Raster<float> out(grid, 0.0F);
-      read_band_into(*band, out, path);
-      return out;
+  const Grid grid = grid_of(*ds, path);
+  std::vector<Raster<float>> out;
+  for (const auto& name : names) {
+    GDALRasterBand* found = nullptr;
+    std::string all;
+    for (int b = 1; b <= ds->GetRasterCount() && !found; ++b) {
+      GDALRasterBand* band = ds->GetRasterBand(b);
+      if (name == band->GetDescription()) found = band;
+      all += (all.empty() ? "'" : ", '") + std::string(band->GetDescription()) + "'";
     }
-    names += (names.empty() ? "'" : ", '") + std::string(band->GetDescription()) + "'";
+    if (found == nullptr) input_error(fmt::format("{}: has no band '{}'; bands are {}", path.string(), name, all));
+    Raster<float> r(grid, 0.0F);
+    read_band_into(*found, r, path);
+    out.push_back(std::move(r));
   }
-  input_error(fmt::format("{}: has no band '{}'; bands are {}", path.string(), name, names));
+  return out;
 }
 
 std::string read_metadata_item(const std::filesystem::path& path, const std::string& key) {

@@ -75,6 +75,8 @@ void write_cog_bands(std::span<const Raster<float>* const> bands, std::span<cons
 
 // Reads the band whose description is `name`; Error(input_data) listing the bands when absent.
 Raster<float> read_raster_band(const std::filesystem::path& path, const std::string& name);
+// Reads several bands by description from one opening of the file, in the order of `names`.
+std::vector<Raster<float>> read_raster_bands(const std::filesystem::path& path, std::span<const std::string> names);
 
 // Dataset metadata item of a raster ("" when absent).
 std::string read_metadata_item(const std::filesystem::path& path, const std::string& key);

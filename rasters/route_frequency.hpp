@@ -68,10 +68,14 @@ inline std::vector<float> lognormal_field(const Grid& grid, double spacing, doub
 // make_edge(const float* noise, const float* crossing_noise) returns the edge-cost functor of one draw.
 // `crossing` (may be empty) gives each crossing-zone cell its crossing index, so all cells of one
 // crossing share its factor. Destinations are cells; a destination unreached in a draw adds nothing.
+// `base_routes` (optional, one per destination, traced destination first) are routes without noise:
+// their cost under a draw's noise bounds that draw's least costs, so its search stops there — exact,
+// and much cheaper than settling the whole grid.
 template <class MakeEdge>
 Raster<float> route_frequency(const Grid& grid, std::span<const Seed> seeds, std::span<const CellIndex> destinations,
                               const Raster<std::int32_t>& crossing, MakeEdge&& make_edge,
-                              const RouteFrequencyOptions& options) {
+                              const RouteFrequencyOptions& options,
+                              std::span<const std::vector<CellIndex>> base_routes = {}) {
   const int draws = std::max(1, options.draws);
   std::vector<std::vector<CellIndex>> used(static_cast<std::size_t>(draws));
   std::int32_t crossings = 0;
@@ -93,6 +97,23 @@ Raster<float> route_frequency(const Grid& grid, std::span<const Seed> seeds, std
     auto edge = make_edge(noise.data(), crossing_noise.empty() ? nullptr : crossing_noise.data());
     CostDistanceOptions cd;
     cd.neighbourhood = options.neighbourhood;
+    if (base_routes.size() == destinations.size() && !base_routes.empty()) {
+      double bound = 0;
+      for (const auto& route : base_routes) {
+        double cost = 0;
+        for (std::size_t i = route.size(); i-- > 1;) {
+          const Cell a = grid.cell(route[i]), b = grid.cell(route[i - 1]);
+          int k = -1;
+          for (int m = 0; m < 16 && k < 0; ++m)
+            if (a.col + stencil_moves()[static_cast<std::size_t>(m)].dc == b.col &&
+                a.row + stencil_moves()[static_cast<std::size_t>(m)].dr == b.row)
+              k = m;
+          cost += edge(route[i], route[i - 1], k);
+        }
+        bound = std::max(bound, cost);
+      }
+      if (std::isfinite(bound)) cd.max_cost = bound * (1 + 1e-9);
+    }
     const CostDistanceResult res = cost_distance(grid, seeds, edge, cd);
     std::vector<CellIndex>& cells = used[static_cast<std::size_t>(d)];
     for (CellIndex dest : destinations) {

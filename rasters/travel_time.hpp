@@ -85,10 +85,52 @@ class TravelTime {
   }
 
   [[nodiscard]] double operator()(CellIndex from, CellIndex to, int k) const {
+    double hours = base(from, to, k);
+    if (!(hours < std::numeric_limits<double>::infinity())) return hours;
+    if (l_.noise) hours *= 0.5 * (static_cast<double>(l_.noise[from]) + l_.noise[to]);
+    return hours + extra(from, to, k);
+  }
+
+  // The time of the move itself (walking or road, with friction), +inf when impossible.
+  [[nodiscard]] double base(CellIndex from, CellIndex to, int k) const {
     constexpr double inf = std::numeric_limits<double>::infinity();
     const double fa = l_.friction[from], fb = l_.friction[to];
     if (!(fa > 0) || !(fb > 0)) return inf;
     double multiplier = 0.5 * (fa + fb);
+    const PassedCells passed = passed_cells(grid_, from, k);
+    if (passed.count == 2) {
+      const double f1 = l_.friction[passed.cells[0]], f2 = l_.friction[passed.cells[1]];
+      if (k >= 8) {
+        if (!(f1 > 0) || !(f2 > 0)) return inf;
+        multiplier = 0.25 * (fa + fb + f1 + f2);
+      } else if (!(f1 > 0) && !(f2 > 0)) {
+        return inf;  // no corner cutting between two impassable cells
+      }
+    }
+    const double za = l_.elevation[from], zb = l_.elevation[to];
+    if (std::isnan(za) || std::isnan(zb)) return inf;
+    const double length = length_m_[static_cast<std::size_t>(k)];
+    const double ra = l_.road_speed ? l_.road_speed[from] : std::nan("");
+    const double rb = l_.road_speed ? l_.road_speed[to] : std::nan("");
+    if (ra > 0 && rb > 0) return length / 1000.0 / std::min(ra, rb);
+    const double dz = zb - za;
+    const double tan_slope = dz / length;
+    if (std::abs(tan_slope) > tan_max_) return inf;
+    if (p_.function == SpeedFunction::tobler) {
+      const double kmh = 6.0 * std::exp(-3.5 * std::abs(tan_slope + 0.05)) * p_.speed_factor;
+      return length / 1000.0 / kmh * multiplier;
+    }
+    double seconds = p_.a * length;
+    if (dz > 0) seconds += p_.b * dz;
+    else if (tan_slope > p_.steep_downhill) seconds += p_.c * dz;
+    else seconds += p_.d * dz;
+    return seconds / 3600.0 / p_.speed_factor * multiplier;
+  }
+
+  // Hours charged on top of a possible move: entering an open crossing zone (also by passing over it)
+  // and leaving the border band away from a crossing.
+  [[nodiscard]] double extra(CellIndex from, CellIndex to, int k) const {
+    if (!l_.flags) return 0.0;
     // What the move passes over between from and to: band cells, and open crossing zone cells
     // (with the highest crossing time among them).
     bool crossed_band = false;
@@ -96,69 +138,34 @@ class TravelTime {
     const PassedCells passed = passed_cells(grid_, from, k);
     if (passed.count == 2) {
       const CellIndex m1 = passed.cells[0], m2 = passed.cells[1];
-      const double f1 = l_.friction[m1], f2 = l_.friction[m2];
-      std::uint8_t g1 = 0, g2 = 0;
-      if (l_.flags) {
-        g1 = l_.flags[m1];
-        g2 = l_.flags[m2];
-      }
+      const std::uint8_t g1 = l_.flags[m1], g2 = l_.flags[m2];
       constexpr std::uint8_t barrier = travel_flags::river | travel_flags::border_band | travel_flags::open_crossing;
-      if (k >= 8) {
-        if (!(f1 > 0) || !(f2 > 0)) return inf;
-        multiplier = 0.25 * (fa + fb + f1 + f2);
-        crossed_band = ((g1 | g2) & travel_flags::border_band) != 0;
+      // A knight's move passes between its two cells; a diagonal threads the barrier line only when
+      // both side cells belong to it.
+      if (k >= 8 || ((g1 & barrier) && (g2 & barrier))) {
+        crossed_band = k >= 8 ? ((g1 | g2) & travel_flags::border_band) != 0 : (g1 & g2 & travel_flags::border_band) != 0;
         if (g1 & travel_flags::open_crossing) passed_post = m1;
         if ((g2 & travel_flags::open_crossing) && (passed_post < 0 || post_hours(m2) > post_hours(passed_post))) passed_post = m2;
-      } else {
-        if (!(f1 > 0) && !(f2 > 0)) return inf;  // no corner cutting between two impassable cells
-        // A diagonal threads the barrier line only when both side cells belong to it.
-        if ((g1 & barrier) && (g2 & barrier)) {
-          crossed_band = (g1 & g2 & travel_flags::border_band) != 0;
-          if (g1 & travel_flags::open_crossing) passed_post = m1;
-          if ((g2 & travel_flags::open_crossing) && (passed_post < 0 || post_hours(m2) > post_hours(passed_post))) passed_post = m2;
-        }
       }
     }
-    const double za = l_.elevation[from], zb = l_.elevation[to];
-    if (std::isnan(za) || std::isnan(zb)) return inf;
-    const double length = length_m_[static_cast<std::size_t>(k)];
     double hours = 0;
-    const double ra = l_.road_speed ? l_.road_speed[from] : std::nan("");
-    const double rb = l_.road_speed ? l_.road_speed[to] : std::nan("");
-    if (ra > 0 && rb > 0) {
-      hours = length / 1000.0 / std::min(ra, rb);
-    } else {
-      const double dz = zb - za;
-      const double tan_slope = dz / length;
-      if (std::abs(tan_slope) > tan_max_) return inf;
-      if (p_.function == SpeedFunction::tobler) {
-        const double kmh = 6.0 * std::exp(-3.5 * std::abs(tan_slope + 0.05)) * p_.speed_factor;
-        hours = length / 1000.0 / kmh * multiplier;
-      } else {
-        double seconds = p_.a * length;
-        if (dz > 0) seconds += p_.b * dz;
-        else if (tan_slope > p_.steep_downhill) seconds += p_.c * dz;
-        else seconds += p_.d * dz;
-        hours = seconds / 3600.0 / p_.speed_factor * multiplier;
-      }
+    const auto ga = l_.flags[from], gb = l_.flags[to];
+    if (!(ga & travel_flags::open_crossing)) {
+      CellIndex post = (gb & travel_flags::open_crossing) ? to : -1;
+      if (passed_post >= 0 && (post < 0 || post_hours(passed_post) > post_hours(post))) post = passed_post;
+      if (post >= 0) hours += post_hours(post) * (l_.crossing_noise ? l_.crossing_noise[post] : 1.0);
     }
-    if (l_.noise) hours *= 0.5 * (static_cast<double>(l_.noise[from]) + l_.noise[to]);
-    if (l_.flags) {
-      const auto ga = l_.flags[from], gb = l_.flags[to];
-      if (!(ga & travel_flags::open_crossing)) {
-        CellIndex post = (gb & travel_flags::open_crossing) ? to : -1;
-        if (passed_post >= 0 && (post < 0 || post_hours(passed_post) > post_hours(post))) post = passed_post;
-        if (post >= 0) hours += post_hours(post) * (l_.crossing_noise ? l_.crossing_noise[post] : 1.0);
-      }
-      const bool leaves_band = ((ga & travel_flags::border_band) || crossed_band) && !(gb & travel_flags::border_band);
-      const bool at_post = (ga & travel_flags::open_crossing) || passed_post >= 0;
-      if (leaves_band && !at_post && l_.border_penalty) {
-        const double pen = l_.border_penalty[to];
-        if (pen > 0) hours += pen;
-      }
+    const bool leaves_band = ((ga & travel_flags::border_band) || crossed_band) && !(gb & travel_flags::border_band);
+    const bool at_post = (ga & travel_flags::open_crossing) || passed_post >= 0;
+    if (leaves_band && !at_post && l_.border_penalty) {
+      const double pen = l_.border_penalty[to];
+      if (pen > 0) hours += pen;
     }
     return hours;
   }
+
+  [[nodiscard]] const Grid& grid() const { return grid_; }
+  [[nodiscard]] const TravelTimeLayers& layers() const { return l_; }
 
  private:
   [[nodiscard]] double post_hours(CellIndex c) const {

@@ -2,6 +2,7 @@
 // corridors: accumulated travel time from the source provinces, least-cost paths to each
 // destination, the least-cost corridor, k alternative routes and Monte Carlo route frequency.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -223,6 +224,15 @@ StageDef corridors() {
       config_error("give `destinations`, or set north_edge = true");
   };
   def.run = [](StageContext& ctx) {
+    // Phases and their times go to the debug log (nexusmap -v) and the manifest.
+    auto t_phase = std::chrono::steady_clock::now();
+    json timings = json::object();
+    const auto phase = [&](const char* name, double fraction) {
+      const auto now = std::chrono::steady_clock::now();
+      timings[name] = std::chrono::duration<double>(now - t_phase).count();
+      t_phase = now;
+      ctx.progress(fraction, name);
+    };
     const Grid grid = ctx.grid();
     const CostModel model = read_cost_model(ctx.input("model").path());
     if (!model.grid().same_georeferencing(grid)) fail(ErrorKind::stage, "the cost model is not on the analysis grid");
@@ -247,7 +257,7 @@ StageDef corridors() {
       input_error(fmt::format("the sources ({}) cover no passable cell of the grid; check the filter and the grid bounds",
                               ctx.vector("sources").describe()));
     ctx.record("source_cells", seeds.size());
-    ctx.progress(0.05, "accumulated cost");
+    phase("read", 0.05);
 
     CostDistanceOptions cd;
     cd.neighbourhood = nb;
@@ -275,7 +285,7 @@ StageDef corridors() {
     }
     std::erase_if(dests, [](const Destination& d) { return d.cell < 0; });
     ctx.record("unreachable_destinations", unreachable);
-    ctx.progress(0.2, "paths");
+    phase("accumulated cost", 0.2);
 
     std::vector<std::string> crossing_names;
     if (ctx.has_input("crossings")) {
@@ -301,8 +311,10 @@ StageDef corridors() {
                     {"max_elevation_m", FieldType::real}, {"border_crossings", FieldType::integer},
                     {"crossing", FieldType::string},      {"provinces", FieldType::string}, {"cells", FieldType::integer}};
     json path_summary = json::array();
+    std::vector<std::vector<CellIndex>> least_cost_routes;
     for (const auto& d : dests) {
       const auto cells = trace_back(acc.backlinks, d.cell);
+      least_cost_routes.push_back(cells);
       const RouteFacts f = describe_route(grid, cells, model, crossing_names, province, province_names);
       Feature feat;
       feat.fid = static_cast<std::int64_t>(paths.features.size()) + 1;
@@ -318,7 +330,7 @@ StageDef corridors() {
     ctx.record("paths", path_summary);
 
     // Least-cost corridor per destination: A(x) + B(x) - A(dest), B on the reversed moves.
-    ctx.progress(0.3, "corridors");
+    phase("paths", 0.3);
     CorridorOptions co;
     co.mode = ctx.text("corridor_mode") == "percent" ? CorridorThreshold::percent : CorridorThreshold::absolute;
     co.value = ctx.number("corridor_threshold");
@@ -329,7 +341,9 @@ StageDef corridors() {
       const Seed target[] = {{d.cell, 0.0}};
       CostDistanceOptions rev = cd;
       rev.backlinks = false;
-      rev.max_cost = std::numeric_limits<double>::infinity();
+      // A cell is in the corridor only if B(x) <= A(dest) + slack: nothing costlier needs settling.
+      const double slack = co.mode == CorridorThreshold::percent ? d.hours * co.value / 100.0 : co.value;
+      rev.max_cost = (d.hours + slack) * (1 + 1e-9);
       const CostDistanceResult b = cost_distance(grid, target, reversed, rev);
       Raster<std::uint8_t> mask(grid, 0);
       mark_least_cost_corridor(acc.accumulated, b.accumulated, d.hours, co, mask);
@@ -361,7 +375,7 @@ StageDef corridors() {
     ctx.record("corridor_cells", std::count(corridor.values().begin(), corridor.values().end(), std::uint8_t{1}));
 
     // Alternative routes per destination.
-    ctx.progress(0.45, "alternative routes");
+    phase("corridors", 0.45);
     AlternativeRoutesOptions ao;
     ao.routes = static_cast<int>(ctx.integer("alternatives"));
     ao.penalty = ctx.number("alternative_penalty");
@@ -369,7 +383,8 @@ StageDef corridors() {
     ao.neighbourhood = nb;
     std::vector<std::vector<Route>> alt(dests.size());
     parallel_jobs(static_cast<std::int64_t>(dests.size()), [&](std::int64_t di) {
-      alt[static_cast<std::size_t>(di)] = alternative_routes(grid, seeds, dests[static_cast<std::size_t>(di)].cell, edge, ao);
+      alt[static_cast<std::size_t>(di)] = alternative_routes(grid, seeds, dests[static_cast<std::size_t>(di)].cell, edge, ao,
+                                                             least_cost_routes[static_cast<std::size_t>(di)]);
     });
     FeatureTable alternatives;
     alternatives.name = "alternative_routes";
@@ -387,7 +402,7 @@ StageDef corridors() {
       }
 
     // Route frequency under cost uncertainty.
-    ctx.progress(0.6, "route frequency");
+    phase("alternative routes", 0.6);
     RouteFrequencyOptions fo;
     fo.draws = static_cast<int>(ctx.integer("frequency_draws"));
     fo.seed = static_cast<std::uint64_t>(ctx.integer("frequency_seed"));
@@ -406,11 +421,13 @@ StageDef corridors() {
           l.crossing_noise = crossing_noise;
           return TravelTime(grid, l, model.params);
         },
-        fo);
+        fo, least_cost_routes);
     for (CellIndex i = 0; i < frequency.size(); ++i)
       if (!model.friction.valid(i) && frequency[i] == 0.0F) frequency.set_nodata(i);
 
-    ctx.progress(0.9, "writing");
+    phase("route frequency", 0.9);
+    ctx.record("seconds", timings);
+    ctx.log().debug("phases: {}", timings.dump());
     Raster<float> hours(grid);
     for (CellIndex i = 0; i < hours.size(); ++i)
       if (!std::isnan(acc.accumulated[i])) hours[i] = static_cast<float>(acc.accumulated[i]);

@@ -67,13 +67,16 @@ void write_cost_model(const CostModel& m, const std::filesystem::path& path,
 
 CostModel read_cost_model(const std::filesystem::path& path) {
   CostModel m;
-  m.elevation = read_raster_band(path, "elevation");
-  m.friction = read_raster_band(path, "friction");
-  m.road_speed = read_raster_band(path, "road_speed");
-  m.crossing_hours = read_raster_band(path, "crossing_hours");
-  m.border_penalty = read_raster_band(path, "border_penalty");
-  const Raster<float> flags = read_raster_band(path, "flags");
-  const Raster<float> crossing = read_raster_band(path, "crossing");
+  const std::array<std::string, 7> names = {"elevation", "friction", "road_speed", "crossing_hours",
+                                            "border_penalty", "flags", "crossing"};
+  auto bands = read_raster_bands(path, names);
+  m.elevation = std::move(bands[0]);
+  m.friction = std::move(bands[1]);
+  m.road_speed = std::move(bands[2]);
+  m.crossing_hours = std::move(bands[3]);
+  m.border_penalty = std::move(bands[4]);
+  const Raster<float>& flags = bands[5];
+  const Raster<float>& crossing = bands[6];
   m.flags = Raster<std::uint8_t>(flags.grid(), 0);
   m.crossing = Raster<std::int32_t>(flags.grid());
   for (CellIndex i = 0; i < flags.size(); ++i) {
