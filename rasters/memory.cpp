@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "rasters/memory.hpp"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -33,6 +34,21 @@ void check_grid_memory(const Grid& grid, double bytes_per_cell, const std::strin
         "is available; use a coarser resolution or a smaller area",
         what, grid.width, grid.height, cells, need / 1073741824.0, have / 1073741824.0));
   }
+}
+
+bool advise_huge_pages(void* data, std::size_t bytes) {
+#ifdef MADV_HUGEPAGE
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGE_SIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t first = (begin + page - 1) / page * page;  // madvise wants page-aligned ranges
+  const std::uintptr_t last = (begin + bytes) / page * page;
+  if (data == nullptr || last <= first) return false;
+  return madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE) == 0;
+#else
+  (void)data;
+  (void)bytes;
+  return false;
+#endif
 }
 
 }  // namespace nexusmap

@@ -3,8 +3,10 @@
 // with a clear message instead of the kernel's OOM killer.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "rasters/grid.hpp"
 
@@ -17,5 +19,20 @@ std::uint64_t memory_budget_bytes();
 // Throws Error(input_data) naming `what`, the grid size and the estimate when
 // cells × bytes_per_cell exceeds the budget.
 void check_grid_memory(const Grid& grid, double bytes_per_cell, const std::string& what);
+
+// Asks the kernel to back [data, data + bytes) with transparent huge pages (madvise MADV_HUGEPAGE),
+// which removes most TLB misses of random access into grid-sized arrays. Only pages not yet touched
+// are affected; a no-op where unsupported. Returns whether the hint was accepted.
+bool advise_huge_pages(void* data, std::size_t bytes);
+
+// A vector of n copies of `fill` whose storage was advised for huge pages before it was first written.
+template <class T>
+std::vector<T> huge_page_vector(std::size_t n, T fill) {
+  std::vector<T> v;
+  v.reserve(n);
+  advise_huge_pages(v.data(), n * sizeof(T));
+  v.assign(n, fill);
+  return v;
+}
 
 }  // namespace nexusmap

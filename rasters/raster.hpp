@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "rasters/error.hpp"
 #include "rasters/grid.hpp"
 
 namespace nexusmap {
@@ -35,6 +36,12 @@ class Raster {
   }
   // Every cell set to `fill` (valid, unless fill is NaN).
   Raster(Grid grid, T fill) : grid_(std::move(grid)), data_(static_cast<std::size_t>(grid_.cells()), fill) {}
+  // Adopts `values` (row-major, one per cell; every cell valid unless NaN) without copying, so a
+  // caller can choose how the storage was allocated (e.g. huge pages). Throws when the sizes differ.
+  Raster(Grid grid, std::vector<T> values) : grid_(std::move(grid)), data_(std::move(values)) {
+    if (static_cast<CellIndex>(data_.size()) != grid_.cells())
+      fail(ErrorKind::internal, "Raster: the value count differs from the grid's cell count");
+  }
 
   [[nodiscard]] const Grid& grid() const { return grid_; }
   [[nodiscard]] std::int64_t width() const { return grid_.width; }

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// Accumulated cost distance over a raster: the task-named facade.
+//
+//   cost_distance(grid, seeds, edge_cost, options)            fast exact method (dijkstra_radix.hpp)
+//   cost_distance_reference(grid, seeds, edge_cost, options)  plain binary-heap Dijkstra (dijkstra_reference.hpp)
+//   cost_distance(friction, seeds, options)                   isotropic friction, GRASS r.cost convention
+//   trace_back(backlinks, cell)                               least-cost path (least_cost_path.hpp)
+//
+// Contract of both methods (multi-source Dijkstra over the implicit 8/16 stencil):
+// - edge_cost(from, to, k) returns the cost of move k (stencil_moves()) from cell `from` to its in-grid
+//   neighbour `to`: >= 0, or +inf/NaN for an impossible move. It sees both cells, so costs may depend on
+//   direction (uphill != downhill). It is never called for out-of-grid neighbours. A negative cost met
+//   during the search throws Error(input_data). The functor must be callable on a const object
+//   concurrently only if the caller runs several searches with it at once; one search calls it from
+//   one thread.
+// - Seeds outside the grid throw Error(input_data) naming the cell; start costs must be finite and >= 0;
+//   a cell given twice keeps its lowest start cost. A seed keeps its start cost unless a neighbour
+//   reaches it more cheaply, in which case it is an ordinary cell with a back-link.
+// - Costs accumulate in double. Cells costlier than options.max_cost, and cells no path reaches, stay
+//   unreached: NaN accumulated cost, back-link kNoBacklink and masked (invalid) in the back-link raster.
+//   Unreachable cells are not an error.
+// - Back-link k of cell c means the predecessor of c is (col - moves[k].dc, row - moves[k].dr); sources
+//   hold kNoBacklink and are valid. The predecessor is canonical: the neighbour u minimising
+//   fl(cost(u) + w(u, c)), ties to the smaller cell index — so results do not depend on queue order and
+//   both methods agree bit for bit (the argument is in dijkstra_radix.hpp).
+// - options.progress is called about every 1% of the grid's cells and at the end; returning false
+//   throws Error(stage) "cost distance: cancelled ...".
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "rasters/cost_distance_types.hpp"
+#include "rasters/dijkstra_radix.hpp"
+#include "rasters/dijkstra_reference.hpp"
+#include "rasters/least_cost_path.hpp"
+#include "rasters/raster.hpp"
+
+namespace nexusmap {
+
+// Edge costs of an isotropic friction raster (cost per map unit), the GRASS r.cost convention: a move
+// between neighbours whose centres are d map units apart costs d * (c_a + c_b) / 2; a knight's move
+// costs d * (c_a + c_b + c_m1 + c_m2) / 4 over the two cells m1, m2 it passes between (as r.cost -k).
+// A cell whose friction is NaN or <= 0 is impassable: every move from, to or (knight) between it is
+// impossible. Moves are symmetric bit for bit: w(a, b) == w(b, a).
+// Keeps its own copy of the friction (4 bytes per cell, on huge pages) with impassable cells as NaN,
+// so the hot path has no tests; usable with both methods.
+class IsotropicFriction {
+ public:
+  explicit IsotropicFriction(const Raster<float>& friction);
+
+  double operator()(CellIndex from, CellIndex to, int k) const {
+    const double a = friction_[static_cast<std::size_t>(from)];
+    const double b = friction_[static_cast<std::size_t>(to)];
+    if (k < 8) return length_[static_cast<std::size_t>(k)] * ((a + b) * 0.5);
+    const double m1 = friction_[static_cast<std::size_t>(from + between_[static_cast<std::size_t>(k - 8)][0])];
+    const double m2 = friction_[static_cast<std::size_t>(from + between_[static_cast<std::size_t>(k - 8)][1])];
+    return length_[static_cast<std::size_t>(k)] * (((a + b) + (m1 + m2)) * 0.25);
+  }
+
+  [[nodiscard]] CellIndex passable_cells() const { return passable_; }
+  [[nodiscard]] bool passable(CellIndex cell) const { return friction_[static_cast<std::size_t>(cell)] > 0; }
+
+ private:
+  std::vector<float> friction_;
+  std::array<double, 16> length_{};
+  std::array<std::array<std::int64_t, 2>, 8> between_{};  // index offsets of m1, m2 per knight's move
+  CellIndex passable_ = 0;
+};
+
+// Isotropic friction (cost per map unit; see IsotropicFriction) with the fast method. Sources cost 0
+// (or their start_cost). A seed on an impassable cell is still a source with its start cost, but no move
+// leaves it. Throws Error(input_data) when no cell is passable.
+CostDistanceResult cost_distance(const Raster<float>& friction, std::span<const Seed> seeds,
+                                 const CostDistanceOptions& options = {});
+
+}  // namespace nexusmap
