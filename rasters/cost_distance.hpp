@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Accumulated cost distance over a raster: the task-named facade.
 //
-//   cost_distance(grid, seeds, edge_cost, options)            fast exact method (dijkstra_radix.hpp)
+//   cost_distance(grid, seeds, edge_cost, options)            fast exact method (dijkstra_buckets.hpp)
 //   cost_distance_reference(grid, seeds, edge_cost, options)  plain binary-heap Dijkstra (dijkstra_reference.hpp)
 //   cost_distance(friction, seeds, options)                   isotropic friction, GRASS r.cost convention
 //   trace_back(backlinks, cell)                               least-cost path (least_cost_path.hpp)
@@ -10,9 +10,12 @@
 // - edge_cost(from, to, k) returns the cost of move k (stencil_moves()) from cell `from` to its in-grid
 //   neighbour `to`: >= 0, or +inf/NaN for an impossible move. It sees both cells, so costs may depend on
 //   direction (uphill != downhill). It is never called for out-of-grid neighbours. A negative cost met
-//   during the search throws Error(input_data). The functor must be callable on a const object
-//   concurrently only if the caller runs several searches with it at once; one search calls it from
-//   one thread.
+//   during the search throws Error(input_data). One search calls it from one thread (several searches
+//   sharing a functor call it concurrently, so keep it free of mutable state).
+//   Optional members the fast method uses when present: min_edge_cost() — a lower bound on every
+//   finite edge cost (> 0 makes the search much faster; a cost below it throws), also settable as
+//   options.min_edge_cost; from(u) — a callable (to, k) equal to edge_cost(u, to, k) that loads what
+//   depends on u once. IsotropicFriction has both.
 // - Seeds outside the grid throw Error(input_data) naming the cell; start costs must be finite and >= 0;
 //   a cell given twice keeps its lowest start cost. A seed keeps its start cost unless a neighbour
 //   reaches it more cheaply, in which case it is an ordinary cell with a back-link.
@@ -22,7 +25,7 @@
 // - Back-link k of cell c means the predecessor of c is (col - moves[k].dc, row - moves[k].dr); sources
 //   hold kNoBacklink and are valid. The predecessor is canonical: the neighbour u minimising
 //   fl(cost(u) + w(u, c)), ties to the smaller cell index — so results do not depend on queue order and
-//   both methods agree bit for bit (the argument is in dijkstra_radix.hpp).
+//   both methods agree bit for bit (the argument is in dijkstra_buckets.hpp).
 // - options.progress is called about every 1% of the grid's cells and at the end; returning false
 //   throws Error(stage) "cost distance: cancelled ...".
 #pragma once
@@ -33,7 +36,7 @@
 #include <vector>
 
 #include "rasters/cost_distance_types.hpp"
-#include "rasters/dijkstra_radix.hpp"
+#include "rasters/dijkstra_buckets.hpp"
 #include "rasters/dijkstra_reference.hpp"
 #include "rasters/least_cost_path.hpp"
 #include "rasters/raster.hpp"
@@ -60,6 +63,34 @@ class IsotropicFriction {
     return length_[static_cast<std::size_t>(k)] * (((a + b) + (m1 + m2)) * 0.25);
   }
 
+  // The costs of the moves from one cell, with its friction loaded once (see dijkstra_buckets.hpp).
+  class From {
+   public:
+    double operator()(CellIndex to, int k) const {
+      const double b = friction_[to];
+      if (k < 8) return length_[k] * ((a_ + b) * 0.5);
+      const double m1 = friction_[from_ + between_[k - 8][0]];
+      const double m2 = friction_[from_ + between_[k - 8][1]];
+      return length_[k] * (((a_ + b) + (m1 + m2)) * 0.25);
+    }
+
+   private:
+    friend class IsotropicFriction;
+    From(const IsotropicFriction& self, CellIndex from)
+        : friction_(self.friction_.data()), length_(self.length_.data()), between_(self.between_.data()),
+          from_(from), a_(friction_[from]) {}
+    const float* friction_;
+    const double* length_;
+    const std::array<std::int64_t, 2>* between_;
+    CellIndex from_;
+    double a_;
+  };
+  [[nodiscard]] From from(CellIndex cell) const { return From(*this, cell); }
+
+  // A lower bound on every finite edge cost: the shorter cell side times the smallest passable
+  // friction (0 when nothing is passable). Lets the fast method use quantised keys (Dial's queue).
+  [[nodiscard]] double min_edge_cost() const { return min_edge_cost_; }
+
   [[nodiscard]] CellIndex passable_cells() const { return passable_; }
   [[nodiscard]] bool passable(CellIndex cell) const { return friction_[static_cast<std::size_t>(cell)] > 0; }
 
@@ -68,6 +99,7 @@ class IsotropicFriction {
   std::array<double, 16> length_{};
   std::array<std::array<std::int64_t, 2>, 8> between_{};  // index offsets of m1, m2 per knight's move
   CellIndex passable_ = 0;
+  double min_edge_cost_ = 0;
 };
 
 // Isotropic friction (cost per map unit; see IsotropicFriction) with the fast method. Sources cost 0
