@@ -16,7 +16,7 @@
 // options.min_edge_cost can), the key of cost c is j = floor(c / 2^e), 2^e <= w_min the largest power
 // of two: scaling by a power of two and the floor are exact. Keys in the frontier then span about
 // w_max / w_min values, so a ring of buckets, one per key, holds them (Dial's queue; keys beyond 2^16
-// buckets wait in a radix heap): push is one append and a bitmap bit, nothing is ever moved again,
+// buckets wait in a binary heap): push is one append and a bitmap bit, nothing is ever moved again,
 // and the next bucket is found in the bitmap. Without a bound the key is the IEEE-754 bit pattern of c
 // (for non-negative doubles it orders exactly as the value) in a radix heap: 64 buckets, bucket b
 // holding keys that first differ from the last extracted key in bit b-1; push is an append, and
@@ -26,24 +26,32 @@
 // (its length, ~sqrt(cells) for compact fronts), so it adds little memory.
 //
 // Batches. All entries of the lowest bucket are taken out together and settled in queue order; the
-// exactness argument below shows any order is right. Measured with cachegrind on a 1000^2 friction
-// grid (8 neighbours): the binary-heap reference executes ~930 instructions and ~14 mispredicted
-// branches per settled cell, a radix heap ~400 and ~3, this bucket ring ~290 and ~2.4. What did not
-// pay: prefetching the rows of entries further down the batch (slower every time: the rows were
-// mostly still cached from when the entry was pushed), sorting batches by cell, interleaving cost and
-// friction in one 16-byte record per cell (about 20% faster at 4000^2, no gain measured at 10000^2,
-// and it would need a second engine for functors that own their data). Numbers: bench/README.md.
+// exactness argument below shows any order is right.
 //
-// Memory layout. Row-major arrays, as the output rasters: the accumulated cost (8 B/cell) doubles as
-// the node state — a negative value -t is a tentative cost t (-inf = not reached yet), a value >= +0
-// is final — so "is this neighbour settled?" costs the one load the relaxation needs anyway and no
-// flag array exists; back-links take 1 B/cell; nothing else is per cell. Both arrays are allocated on
-// transparent huge pages (madvise MADV_HUGEPAGE) before first touch: the wavefront touches rows
-// width*8 bytes apart, and with 4 KiB pages nearly every relaxation of a large grid is a TLB miss.
-// A tiled layout was not needed: with huge pages the row-major arrays have no TLB cost, and tiles
-// would not reduce the cache lines a 3x3 (5x5) neighbourhood touches. Queue entries carry (key,
-// column, row), so the in-grid test of interior cells is one compare per side and interior cells
-// relax an unrolled stencil whose index steps are compile-time multiples of the width.
+// Memory layout. One 16-byte record per cell, row-major like the output rasters: the cost (8 bytes),
+// a float the edge-cost functor may keep there (IsotropicFriction: the friction, with impassable
+// cells as NaN so the hot path has no tests) and the back-link. The cost doubles as the node state —
+// a negative value -t is a tentative cost t (-inf = not reached yet), a value >= +0 is final — so "is
+// this neighbour settled?" costs the one load the relaxation needs anyway and no flag array exists.
+// A neighbour's state, friction and link share a cache line, so relaxing a row of neighbours touches
+// one or two lines instead of one or two per array; on large grids the frontier's rows no longer fit
+// in cache and this is most of the difference. The records are allocated uninitialised and advised
+// for transparent huge pages (madvise MADV_HUGEPAGE) before the pass that fills them: the wavefront
+// touches rows width*16 bytes apart, and with 4 KiB pages nearly every relaxation of a large grid
+// would be a TLB miss. After the search the output rasters are filled block by block while the
+// records' pages are returned (MADV_DONTNEED), so memory peaks at the records, 16 bytes per cell.
+// Queue entries carry (key, column, row), so the in-grid test of interior cells is one compare per
+// side and interior cells relax an unrolled stencil whose index steps are compile-time multiples of
+// the width.
+//
+// Measured (details and numbers in bench/README.md): with cachegrind on a 1000^2 friction grid and 8
+// neighbours, the binary-heap reference executes ~930 instructions and ~14 mispredicted branches per
+// settled cell, a radix heap on exact keys ~400 and ~3, the bucket ring ~290 and ~2.4. Separate
+// arrays for cost, friction and links instead of records: ~10% slower at 4000^2, ~25% at 10000^2.
+// What did not pay: prefetching the rows of entries further down the batch (slower every time: the
+// rows were mostly still cached from when the entry was pushed), sorting batches by cell, a tiled
+// layout (with huge pages the row-major records have no TLB cost, and tiles would not reduce the
+// lines a 3x3 (5x5) neighbourhood touches).
 //
 // Exactness. Let fl(x) be rounding to double. With edge costs w >= 0, fl(d + w) >= d, and fl is
 // monotone, so the final cost of every reached cell v is the fixed point
@@ -84,13 +92,48 @@
 namespace nexusmap {
 namespace detail {
 
+// A queue entry: the key and the cell.
+struct QueueEntry {
+  std::uint64_t key;
+  std::uint32_t col, row;
+};
+
+// A growable array of entries whose append stays inline (std::vector's may not, in a large loop).
+class EntryBucket {
+ public:
+  [[gnu::always_inline]] void push_back(const QueueEntry& e) {
+    if (size_ == capacity_) [[unlikely]] grow();
+    data_[size_++] = e;
+  }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] const QueueEntry* begin() const { return data_.get(); }
+  [[nodiscard]] const QueueEntry* end() const { return data_.get() + size_; }
+  [[nodiscard]] const QueueEntry& front() const { return data_[0]; }
+  void clear() { size_ = 0; }
+  void swap(EntryBucket& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(capacity_, other.capacity_);
+  }
+
+ private:
+  [[gnu::noinline, gnu::cold]] void grow() {
+    const std::size_t capacity = std::max<std::size_t>(256, capacity_ * 2);
+    auto data = std::make_unique_for_overwrite<QueueEntry[]>(capacity);
+    std::copy(begin(), end(), data.get());
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<QueueEntry[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 // Monotone radix heap over 64-bit keys whose smallest key's entries are taken out as one batch.
 class RadixHeap {
  public:
-  struct Entry {
-    std::uint64_t key;
-    std::uint32_t col, row;
-  };
+  using Entry = QueueEntry;
 
   RadixHeap() = default;
   RadixHeap(const RadixHeap&) = delete;
@@ -101,27 +144,19 @@ class RadixHeap {
   // `key` must not be below the key of the last batch taken.
   [[gnu::always_inline]] void push(std::uint64_t key, std::uint32_t col, std::uint32_t row) {
     const int b = bucket_of(key);
-    Bucket& bucket = buckets_[static_cast<std::size_t>(b)];
-    if (bucket.size == bucket.capacity) [[unlikely]] grow(bucket);
-    bucket.data[bucket.size++] = {key, col, row};
+    buckets_[static_cast<std::size_t>(b)].push_back({key, col, row});
     occupied_ |= std::uint64_t{1} << b;
   }
 
   // Replaces `batch` by every entry with the smallest key. The heap must not be empty.
-  void take_min(std::vector<Entry>& batch) {
+  void take_min(EntryBucket& batch) {
     if ((occupied_ & 1U) == 0) refill();
-    Bucket& zero = buckets_[0];
-    batch.assign(zero.data.get(), zero.data.get() + zero.size);
-    zero.size = 0;
+    batch.clear();
+    batch.swap(buckets_[0]);  // the batch's old storage becomes bucket 0's
     occupied_ &= ~std::uint64_t{1};
   }
 
  private:
-  struct Bucket {
-    std::unique_ptr<Entry[]> data;
-    std::size_t size = 0;
-    std::size_t capacity = 0;
-  };
 
   // 64 - countl_zero(key ^ last), without the zero test countl_zero needs on x86-64 without LZCNT:
   // the highest set bit of 2x+1 (keys are below 2^63, so 2x does not overflow).
@@ -129,29 +164,19 @@ class RadixHeap {
     return 63 - __builtin_clzll(((key ^ last_) << 1U) | 1U);
   }
 
-  [[gnu::noinline, gnu::cold]] static void grow(Bucket& bucket) {
-    const std::size_t capacity = std::max<std::size_t>(256, bucket.capacity * 2);
-    auto data = std::make_unique_for_overwrite<Entry[]>(capacity);
-    std::copy(bucket.data.get(), bucket.data.get() + bucket.size, data.get());
-    bucket.data = std::move(data);
-    bucket.capacity = capacity;
-  }
-
   // Moves the lowest non-empty bucket into lower buckets relative to its minimum key.
   void refill() {
     const int i = __builtin_ctzll(occupied_);  // occupied_ != 0 here
-    Bucket& from = buckets_[static_cast<std::size_t>(i)];
-    const Entry* begin = from.data.get();
-    const Entry* end = begin + from.size;
-    std::uint64_t least = begin->key;
-    for (const Entry* e = begin; e != end; ++e) least = std::min(least, e->key);
+    EntryBucket& from = buckets_[static_cast<std::size_t>(i)];
+    std::uint64_t least = from.front().key;
+    for (const Entry& e : from) least = std::min(least, e.key);
     last_ = least;
-    for (const Entry* e = begin; e != end; ++e) push(e->key, e->col, e->row);  // into buckets below i
-    from.size = 0;
+    for (const Entry& e : from) push(e.key, e.col, e.row);  // into buckets below i
+    from.clear();
     occupied_ &= ~(std::uint64_t{1} << i);
   }
 
-  std::array<Bucket, 64> buckets_;
+  std::array<EntryBucket, 64> buckets_;
   std::uint64_t occupied_ = 0;  // bit b set when bucket b is not empty
   std::uint64_t last_ = 0;
 };
@@ -163,7 +188,7 @@ class RadixHeap {
 // (a radix heap cannot: its refill raises the floor for later pushes).
 class BucketRing {
  public:
-  using Entry = RadixHeap::Entry;
+  using Entry = QueueEntry;
 
   BucketRing() { resize(64); }
 
@@ -184,7 +209,7 @@ class BucketRing {
   }
 
   // Replaces `batch` by every entry with the smallest key. The queue must not be empty.
-  void take_min(std::vector<Entry>& batch) {
+  void take_min(EntryBucket& batch) {
     if (count_ == 0) base_ = overflow_.top().key;
     // Keys that were beyond the ring when pushed may be within it now.
     while (!overflow_.empty() && overflow_.top().key - base_ < size_) {
@@ -193,10 +218,10 @@ class BucketRing {
       push(e.key, e.col, e.row);
     }
     const std::size_t i = next_occupied(base_ & (size_ - 1));
-    std::vector<Entry>& bucket = buckets_[i];
+    EntryBucket& bucket = buckets_[i];
     base_ = bucket.front().key;
-    batch.assign(bucket.begin(), bucket.end());  // a copy keeps each bucket's capacity
-    bucket.clear();
+    batch.clear();
+    batch.swap(bucket);  // the batch's old storage becomes the bucket's
     bits_[i >> 6U] &= ~(std::uint64_t{1} << (i & 63U));
     count_ -= batch.size();
   }
@@ -214,7 +239,7 @@ class BucketRing {
   }
 
   void resize(std::size_t size) {
-    std::vector<std::vector<Entry>> buckets(size);
+    std::vector<EntryBucket> buckets(size);
     for (auto& b : buckets_)
       if (!b.empty()) buckets[b.front().key & (size - 1)].swap(b);
     buckets_.swap(buckets);
@@ -236,7 +261,7 @@ class BucketRing {
     return (w << 6U) + static_cast<std::size_t>(__builtin_ctzll(bits));
   }
 
-  std::vector<std::vector<Entry>> buckets_;
+  std::vector<EntryBucket> buckets_;
   std::vector<std::uint64_t> bits_;  // bit i set when bucket i is not empty
   std::size_t size_ = 0;             // a power of two
   std::size_t count_ = 0;            // entries in the ring
@@ -263,7 +288,7 @@ class CostKeys {
   static bool usable(double min_edge_cost) {
     return min_edge_cost > 0 && std::isfinite(min_edge_cost) && std::ilogb(min_edge_cost) > -1000;
   }
-  [[nodiscard]] std::uint64_t operator()(double cost) const {
+  [[gnu::always_inline]] std::uint64_t operator()(double cost) const {
     if constexpr (!kQuantised) {
       return std::bit_cast<std::uint64_t>(cost);
     } else {
@@ -285,17 +310,46 @@ double functor_min_edge_cost(const EdgeCost& cost) {
   else return 0.0;
 }
 
-// edge_cost.from(u) returns a callable (to, k) equal to edge_cost(u, to, k) that loads what depends
-// only on u once per settled cell; functors without it are wrapped.
+// The state of one cell during the search, 16 bytes so that four share a cache line: the cost (a
+// negative value -t is a tentative cost t, -inf not reached yet, >= +0 final), the functor's payload
+// (see functor_payload) and the back-link. Relaxing a neighbour reads one line instead of one per
+// array: on large grids, where the frontier's rows no longer fit in cache, that is the difference.
+struct CellRecord {
+  double cost;
+  float payload;
+  std::uint8_t link;
+  std::uint8_t unused[3];
+};
+static_assert(sizeof(CellRecord) == 16);
+
+// Reads the payloads back from the records: payload of cell c.
+struct RecordPayloads {
+  const float* first;  // &records[0].payload
+  [[gnu::always_inline]] float operator()(CellIndex c) const {
+    return first[c * static_cast<CellIndex>(sizeof(CellRecord) / sizeof(float))];
+  }
+};
+
+// edge_cost.payload(c): a float per cell the engine stores in the cell records (IsotropicFriction:
+// the friction); 0 when the functor has none.
 template <class EdgeCost>
-auto functor_from(const EdgeCost& cost, CellIndex u) {
-  if constexpr (requires { cost.from(u)(u, 0); }) return cost.from(u);
+float functor_payload(const EdgeCost& cost, CellIndex c) {
+  if constexpr (requires { { cost.payload(c) } -> std::convertible_to<float>; }) return cost.payload(c);
+  else return 0.0F;
+}
+
+// A callable (to, k) equal to edge_cost(u, to, k): edge_cost.from(u, payloads) when the functor reads
+// its payloads from the records, edge_cost.from(u) when it loads what depends on u once, else a wrapper.
+template <class EdgeCost>
+auto functor_from(const EdgeCost& cost, CellIndex u, RecordPayloads payloads) {
+  if constexpr (requires { cost.from(u, payloads)(u, 0); }) return cost.from(u, payloads);
+  else if constexpr (requires { cost.from(u)(u, 0); }) return cost.from(u);
   else return [&cost, u](CellIndex to, int k) { return static_cast<double>(cost(u, to, k)); };
 }
 
 template <int kMoves, bool kLinks, bool kBatched, class EdgeCost>
 CostDistanceResult bucket_dijkstra(const Grid& grid, const std::vector<Seed>& sources, EdgeCost& edge_cost,
-                                  const CostDistanceOptions& options, double min_edge_cost) {
+                                   const CostDistanceOptions& options, double min_edge_cost) {
   constexpr int kReach = kMoves == 16 ? 2 : 1;  // how far the stencil reaches from its cell
   constexpr double kInf = std::numeric_limits<double>::infinity();
   const CellIndex n = grid.cells();
@@ -305,16 +359,19 @@ CostDistanceResult bucket_dijkstra(const Grid& grid, const std::vector<Seed>& so
   const std::array<std::int64_t, 16> offset = move_offsets(grid);
   const CostKeys<kBatched> key_of(min_edge_cost);
 
-  std::vector<double> acc = huge_page_vector<double>(static_cast<std::size_t>(n), -kInf);
-  std::vector<std::uint8_t> links;
-  if constexpr (kLinks) links = huge_page_vector<std::uint8_t>(static_cast<std::size_t>(n), kNoBacklink);
-  double* const a = acc.data();
-  std::uint8_t* const bl = links.data();
+  // Uninitialised, advised for huge pages before the one pass that writes every record.
+  auto records = std::make_unique_for_overwrite<CellRecord[]>(static_cast<std::size_t>(n));
+  CellRecord* const rec = records.get();
+  advise_huge_pages(rec, static_cast<std::size_t>(n) * sizeof(CellRecord));
+  parallel_for(0, n, std::int64_t{1} << 20, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) rec[i] = {-kInf, functor_payload(edge_cost, i), kNoBacklink, {}};
+  });
+  const RecordPayloads payloads{&rec[0].payload};
 
   std::conditional_t<kBatched, BucketRing, RadixHeap> heap;
   for (const Seed& s : sources) {
     if (!(s.start_cost <= max_cost)) continue;
-    a[s.cell] = -s.start_cost;
+    rec[s.cell].cost = -s.start_cost;
     heap.push(key_of(s.start_cost), static_cast<std::uint32_t>(s.cell % width),
               static_cast<std::uint32_t>(s.cell / width));
   }
@@ -323,26 +380,25 @@ CostDistanceResult bucket_dijkstra(const Grid& grid, const std::vector<Seed>& so
   std::int64_t settled = 0;
   const std::int64_t report_every = std::max<std::int64_t>(1, n / 100);
   std::int64_t next_report = options.progress ? report_every : std::numeric_limits<std::int64_t>::max();
-  std::vector<RadixHeap::Entry> batch;
+  EntryBucket batch;
   while (!heap.empty()) {
     heap.take_min(batch);
-    for (const RadixHeap::Entry& e : batch) {
+    for (const QueueEntry& e : batch) {
       const CellIndex u = static_cast<CellIndex>(e.row) * width + e.col;
-      if (!std::signbit(a[u])) continue;  // stale entry of a settled cell
-      const double d = -a[u];
-      a[u] = d;
+      if (!std::signbit(rec[u].cost)) continue;  // stale entry of a settled cell
+      const double d = -rec[u].cost;
+      rec[u].cost = d;
       if (++settled >= next_report) {
         if (!options.progress(static_cast<double>(settled) / static_cast<double>(n), "cost distance"))
           throw_cancelled(settled, n);
         next_report += report_every;
       }
-
-      const auto cost_from_u = functor_from(edge_cost, u);
+      const auto cost_from_u = functor_from(edge_cost, u, payloads);
       const std::int64_t col0 = e.col, row0 = e.row;
       // Relaxes move k from u; kCheck: u is near the border, so test that the neighbour is in the grid.
       // Hot values are captured by copy so that, inlined, they stay in registers: through references
-      // every use would be reloaded, as the stores to a[] and the queue might alias them.
-      auto relax = [a, bl, u, d, col0, row0, width, height, max_cost, min_edge_cost, key_of, cost_from_u, &heap,
+      // every use would be reloaded, as the stores to the records and the queue might alias them.
+      auto relax = [rec, u, d, col0, row0, width, height, max_cost, min_edge_cost, key_of, cost_from_u, &heap,
                     &offset, &edge_cost, &grid]<int k, bool kCheck>(std::integral_constant<int, k>,
                                                                      std::bool_constant<kCheck>)
                        __attribute__((always_inline)) {
@@ -354,15 +410,16 @@ CostDistanceResult bucket_dijkstra(const Grid& grid, const std::vector<Seed>& so
         }
         const std::int64_t step = m.dr * width + m.dc;  // == offset[k]
         const CellIndex v = u + step;
-        const double x = a[v];
+        CellRecord& r = rec[v];
+        const double x = r.cost;
         if (!std::signbit(x)) {
           // Settled. Only a neighbour of equal cost can tie (zero or absorbed move cost, so never when
           // batched: then every move costs at least w_min > 0).
           if constexpr (kLinks && !kBatched) {
-            if (x == d && bl[v] != kNoBacklink) {
+            if (x == d && r.link != kNoBacklink) {
               const double w = edge_cost(u, v, k);
               if (w < 0) throw_negative_cost(grid, u, v, k, w);
-              if (d + w == x && step > offset[bl[v]]) bl[v] = static_cast<std::uint8_t>(k);
+              if (d + w == x && step > offset[r.link]) r.link = static_cast<std::uint8_t>(k);
             }
           }
           return;
@@ -372,30 +429,30 @@ CostDistanceResult bucket_dijkstra(const Grid& grid, const std::vector<Seed>& so
         if (cand < -x) {
           if (w < min_edge_cost) throw_edge_cost_below(grid, u, v, k, w, min_edge_cost);
           if (cand > max_cost) return;
-          a[v] = -cand;
-          if constexpr (kLinks) bl[v] = static_cast<std::uint8_t>(k);
+          r.cost = -cand;
+          if constexpr (kLinks) r.link = static_cast<std::uint8_t>(k);
           const std::uint64_t key = key_of(cand);
-          // An entry already waits in this bucket (its cost is read from a[] when it is popped).
+          // An entry already waits in this bucket (its cost is read from the record when taken).
           if constexpr (kBatched) {
             if (x != -kInf && key == key_of(-x)) return;
           }
           heap.push(key, static_cast<std::uint32_t>(col), static_cast<std::uint32_t>(row));
         } else if constexpr (kLinks) {
           // A tie: the smaller predecessor index wins (step larger <=> u = v - step smaller).
-          if (cand == -x && bl[v] != kNoBacklink && step > offset[bl[v]]) {
+          if (cand == -x && r.link != kNoBacklink && step > offset[r.link]) {
             if (w < min_edge_cost) throw_edge_cost_below(grid, u, v, k, w, min_edge_cost);
-            bl[v] = static_cast<std::uint8_t>(k);
+            r.link = static_cast<std::uint8_t>(k);
           }
         }
       };
       const bool interior =
           e.col >= kReach && e.col < width - kReach && e.row >= kReach && e.row < height - kReach;
       if (interior) {
-        [&]<int... k>(std::integer_sequence<int, k...>) {
+        [&]<int... k>(std::integer_sequence<int, k...>) __attribute__((always_inline)) {
           (relax(std::integral_constant<int, k>{}, std::false_type{}), ...);
         }(std::make_integer_sequence<int, kMoves>{});
       } else {
-        [&]<int... k>(std::integer_sequence<int, k...>) {
+        [&]<int... k>(std::integer_sequence<int, k...>) __attribute__((always_inline)) {
           (relax(std::integral_constant<int, k>{}, std::true_type{}), ...);
         }(std::make_integer_sequence<int, kMoves>{});
       }
@@ -403,22 +460,42 @@ CostDistanceResult bucket_dijkstra(const Grid& grid, const std::vector<Seed>& so
   }
   result.settled = settled;
 
+  // The output rasters, filled one block of cells at a time while the records of finished blocks are
+  // released, so memory peaks at the records (16 B/cell) rather than records plus outputs (26 B/cell).
   // Unreached cells: NaN cost, masked back-link (the value stays kNoBacklink).
-  std::vector<std::uint8_t> mask;
-  if constexpr (kLinks) mask.assign(static_cast<std::size_t>(n), 1);
-  std::uint8_t* const valid = mask.data();
-  parallel_for(0, n, std::int64_t{1} << 20, [&](std::int64_t begin, std::int64_t end) {
+  std::vector<double> acc;
+  std::vector<std::uint8_t> links, valid;
+  acc.reserve(static_cast<std::size_t>(n));
+  advise_huge_pages(acc.data(), static_cast<std::size_t>(n) * sizeof(double));
+  if constexpr (kLinks) {
+    links.reserve(static_cast<std::size_t>(n));
+    valid.reserve(static_cast<std::size_t>(n));
+    advise_huge_pages(links.data(), static_cast<std::size_t>(n));
+    advise_huge_pages(valid.data(), static_cast<std::size_t>(n));
+  }
+  const std::int64_t block = std::int64_t{1} << 20;
+  for (std::int64_t begin = 0; begin < n; begin += block) {
+    const std::int64_t end = std::min(n, begin + block);
+    acc.resize(static_cast<std::size_t>(end));
+    if constexpr (kLinks) {
+      links.resize(static_cast<std::size_t>(end));
+      valid.resize(static_cast<std::size_t>(end));
+    }
     for (std::int64_t i = begin; i < end; ++i) {
-      if (std::signbit(a[i])) {
-        a[i] = std::numeric_limits<double>::quiet_NaN();
-        if constexpr (kLinks) valid[i] = 0;
+      const bool reached = !std::signbit(rec[i].cost);
+      acc[static_cast<std::size_t>(i)] = reached ? rec[i].cost : std::numeric_limits<double>::quiet_NaN();
+      if constexpr (kLinks) {
+        links[static_cast<std::size_t>(i)] = rec[i].link;
+        valid[static_cast<std::size_t>(i)] = reached ? 1 : 0;
       }
     }
-  });
+    release_memory(rec + begin, static_cast<std::size_t>(end - begin) * sizeof(CellRecord));
+  }
+  records.reset();
   result.accumulated = Raster<double>(grid, std::move(acc));
   if constexpr (kLinks) {
     result.backlinks = Raster<std::uint8_t>(grid, std::move(links));
-    result.backlinks.mask() = std::move(mask);
+    result.backlinks.mask() = std::move(valid);
   }
   if (options.progress && !options.progress(1.0, "cost distance")) throw_cancelled(settled, n);
   return result;
@@ -432,7 +509,7 @@ CostDistanceResult cost_distance(const Grid& grid, std::span<const Seed> seeds, 
                                  const CostDistanceOptions& options = {}) {
   detail::check_cost_distance_input(grid, options);
   const std::vector<Seed> sources = detail::prepare_seeds(grid, seeds);
-  check_grid_memory(grid, options.backlinks ? 10.0 : 8.0, "cost distance");
+  check_grid_memory(grid, sizeof(detail::CellRecord) + (options.backlinks ? 2.0 : 0.0), "cost distance");
   const double w_min = std::max(options.min_edge_cost, detail::functor_min_edge_cost(edge_cost));
   const bool batched = detail::CostKeys<true>::usable(w_min);
   const bool sixteen = options.neighbourhood == Neighbourhood::knight16;
