@@ -13,6 +13,7 @@
 #include "pipeline/help.hpp"
 #include "pipeline/logging.hpp"
 #include "pipeline/runner.hpp"
+#include "pipeline/tools.hpp"
 #include "pipeline/versions.hpp"
 #include "rasters/error.hpp"
 #include "rasters/gdal_util.hpp"
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
   help->add_option("stage", help_stage, "Stage kind");
   help->add_flag("--markdown", markdown, "Print the reference page (docs/stages.md)");
 
+  ToolCommands tools = add_tool_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,6 +131,7 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (const auto rc = run_tool_command(tools); rc >= 0) return rc;
     std::cout << app.help();
     return 0;
   } catch (const Error& e) {

@@ -1,41 +1,42 @@
 // SPDX-License-Identifier: MIT
 #include "rasters/cost_distance.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "rasters/error.hpp"
-#include "rasters/memory.hpp"
 #include "rasters/parallel.hpp"
 
 namespace nexusmap {
 
-IsotropicFriction::IsotropicFriction(const Raster<float>& friction) {
+IsotropicFriction::IsotropicFriction(const Raster<float>& friction) : raw_(friction.data()) {
   const Grid& grid = friction.grid();
-  check_grid_memory(grid, sizeof(float), "cost distance (friction)");
-  const auto n = static_cast<std::size_t>(friction.size());
-  friction_.reserve(n);
-  advise_huge_pages(friction_.data(), n * sizeof(float));
-  friction_.resize(n);
-  float* out = friction_.data();
-  const float* in = friction.data();
-  std::int64_t passable = 0;
+  const std::int64_t n = friction.size();
   const std::int64_t grain = std::int64_t{1} << 20;
-  const std::int64_t chunks = (static_cast<std::int64_t>(n) + grain - 1) / grain;
+  const std::int64_t chunks = (n + grain - 1) / grain;
   std::vector<std::int64_t> counts(static_cast<std::size_t>(chunks), 0);
-  parallel_for(0, static_cast<std::int64_t>(n), grain, [&](std::int64_t begin, std::int64_t end) {
+  std::vector<float> least(static_cast<std::size_t>(chunks), std::numeric_limits<float>::infinity());
+  parallel_for(0, n, grain, [&](std::int64_t begin, std::int64_t end) {
     std::int64_t count = 0;
+    float low = std::numeric_limits<float>::infinity();
     for (std::int64_t i = begin; i < end; ++i) {
-      const bool ok = in[i] > 0;  // false for NaN
-      out[i] = ok ? in[i] : std::nanf("");
-      count += ok ? 1 : 0;
+      if (raw_[i] > 0) {  // false for NaN
+        ++count;
+        low = std::min(low, raw_[i]);
+      }
     }
     counts[static_cast<std::size_t>(begin / grain)] = count;
+    least[static_cast<std::size_t>(begin / grain)] = low;
   });
-  for (const std::int64_t c : counts) passable += c;
-  passable_ = passable;
+  for (const std::int64_t c : counts) passable_ += c;
+  const double f_min = least.empty() ? 0.0 : *std::min_element(least.begin(), least.end());
 
   for (int k = 0; k < 16; ++k) length_[static_cast<std::size_t>(k)] = move_length(grid, k);
+  // Every move is at least as long as the shorter cell side and its averaged friction is at least
+  // f_min; fl is monotone, so the computed costs are >= fl(side * f_min) too.
+  if (passable_ > 0) min_edge_cost_ = std::min(std::abs(grid.dx()), std::abs(grid.dy())) * f_min;
   for (int k = 8; k < 16; ++k) {
     const Move m = kStencilMoves[static_cast<std::size_t>(k)];
     auto& b = between_[static_cast<std::size_t>(k - 8)];

@@ -89,5 +89,20 @@ void throw_negative_cost(const Grid& grid, CellIndex from, CellIndex to, int k, 
                           k, a.col, a.row, b.col, b.row, cost));
 }
 
+void throw_edge_cost_below(const Grid& grid, CellIndex from, CellIndex to, int k, double cost, double bound) {
+  if (cost < 0 || bound <= 0) throw_negative_cost(grid, from, to, k, cost);
+  const Cell a = grid.cell(from);
+  const Cell b = grid.cell(to);
+  input_error(fmt::format("cost distance: the cost of move {} from cell (column {}, row {}) to (column {}, row {}) is "
+                          "{}, below the promised minimum edge cost {}",
+                          k, a.col, a.row, b.col, b.row, cost, bound));
+}
+
+void throw_bucket_range(double cost, double bucket) {
+  input_error(fmt::format("cost distance: accumulated cost {} is more than 2^53 times the minimum edge cost {}; "
+                          "rescale the costs",
+                          cost, bucket));
+}
+
 }  // namespace detail
 }  // namespace nexusmap

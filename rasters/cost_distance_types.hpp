@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Types shared by the cost-distance methods (dijkstra_radix.hpp, dijkstra_reference.hpp) and path
+// Types shared by the cost-distance methods (dijkstra_buckets.hpp, dijkstra_reference.hpp) and path
 // tracing (least_cost_path.hpp): the move stencil, seeds, options, results. Include
 // rasters/cost_distance.hpp rather than this header.
 #pragma once
@@ -45,6 +45,10 @@ struct CostDistanceOptions {
   double max_cost = std::numeric_limits<double>::infinity();  // cells costlier than this stay unreached
   bool backlinks = true;
   ProgressFn progress;  // optional; called about every 1% of the grid's cells; returning false cancels
+  // Optional promise: every edge cost is >= this (> 0 lets the fast method use quantised keys;
+  // see dijkstra_buckets.hpp). A smaller cost met during the search throws Error(input_data). An
+  // edge-cost functor can state its own bound with a member min_edge_cost(); the larger one is used.
+  double min_edge_cost = 0;
 };
 
 // Back-link of sources and unreached cells.
@@ -82,6 +86,13 @@ std::array<std::int64_t, 16> move_offsets(const Grid& grid);
 
 // Error(input_data) for an edge cost below zero.
 [[noreturn]] void throw_negative_cost(const Grid& grid, CellIndex from, CellIndex to, int k, double cost);
+
+// Error(input_data) for an edge cost below the promised lower bound (below zero when the bound is 0).
+[[noreturn]] void throw_edge_cost_below(const Grid& grid, CellIndex from, CellIndex to, int k, double cost,
+                                        double bound);
+
+// Error(input_data) for an accumulated cost beyond 2^53 buckets of width `bucket`.
+[[noreturn]] void throw_bucket_range(double cost, double bucket);
 
 }  // namespace detail
 }  // namespace nexusmap

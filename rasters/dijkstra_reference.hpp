@@ -4,7 +4,7 @@
 // from their definition.
 //   E.W. Dijkstra, "A note on two problems in connexion with graphs", Numerische Mathematik 1, 269-271,
 //   1959, doi:10.1007/BF01386390.
-// Written for obviousness, not speed: the tests compare the fast method (dijkstra_radix.hpp) with it
+// Written for obviousness, not speed: the tests compare the fast method (dijkstra_buckets.hpp) with it
 // bit for bit, and the benchmark uses it as the plain-heap baseline. Semantics as in cost_distance.hpp.
 #pragma once
 

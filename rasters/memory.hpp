@@ -25,6 +25,10 @@ void check_grid_memory(const Grid& grid, double bytes_per_cell, const std::strin
 // are affected; a no-op where unsupported. Returns whether the hint was accepted.
 bool advise_huge_pages(void* data, std::size_t bytes);
 
+// Returns the whole pages inside [data, data + bytes) to the kernel (madvise MADV_DONTNEED): the
+// memory reads as zeros afterwards. For releasing a large array piece by piece while it is consumed.
+void release_memory(void* data, std::size_t bytes);
+
 // A vector of n copies of `fill` whose storage was advised for huge pages before it was first written.
 template <class T>
 std::vector<T> huge_page_vector(std::size_t n, T fill) {

@@ -375,6 +375,86 @@ TEST(CostDistance, RandomAnisotropicAndZeroCostEdgesMatchReference) {
   }
 }
 
+// IsotropicFriction states a minimum edge cost, so the fast method uses quantised keys in a bucket
+// ring; hiding the bound forces exact keys in the radix heap. Both must agree bit for bit, also with
+// friction ratios so extreme that the ring overflows into its radix heap (1e-4 .. 1e3).
+TEST(CostDistance, QuantisedAndExactQueuesAgreeBitForBit) {
+  for (std::uint64_t seed = 1; seed <= 120; ++seed) {
+    std::mt19937_64 rng(seed);
+    const std::int64_t w = std::uniform_int_distribution<std::int64_t>(2, 40)(rng);
+    const std::int64_t h = std::uniform_int_distribution<std::int64_t>(2, 40)(rng);
+    const Neighbourhood nb = seed % 2 ? Neighbourhood::queen8 : Neighbourhood::knight16;
+    RandomCase c = random_case(seed, w, h, nb);
+    if (seed % 3 == 0) {
+      for (CellIndex i = 0; i < c.friction.size(); ++i)
+        if (c.friction[i] > 0) c.friction[i] = (rng() & 1U) ? 1e-4F : 1e3F;
+    }
+    const IsotropicFriction cost(c.friction);
+    if (cost.passable_cells() == 0) continue;
+    ASSERT_GT(cost.min_edge_cost(), 0.0);
+    auto hidden = [&cost](CellIndex from, CellIndex to, int k) { return cost(from, to, k); };
+    const CostDistanceResult quantised = cost_distance(c.friction.grid(), c.seeds, cost, c.options);
+    const CostDistanceResult exact = cost_distance(c.friction.grid(), c.seeds, hidden, c.options);
+    ASSERT_TRUE(identical(quantised, exact)) << "seed " << seed << " size " << w << "x" << h;
+    const CostDistanceResult ref = cost_distance_reference(c.friction.grid(), c.seeds, cost, c.options);
+    ASSERT_TRUE(identical(quantised, ref)) << "seed " << seed << " size " << w << "x" << h;
+  }
+}
+
+// Costs mixing 1e-4, 1 and 1e4 per cell: quantised keys spread over far more than the ring's 2^16
+// buckets, so many entries pass through the overflow heap and back into the ring.
+TEST(CostDistance, RingOverflowKeepsExactOrder) {
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 rng(seed);
+    const std::int64_t w = std::uniform_int_distribution<std::int64_t>(5, 60)(rng);
+    const std::int64_t h = std::uniform_int_distribution<std::int64_t>(5, 60)(rng);
+    Raster<float> f(plain_grid(w, h));
+    for (CellIndex i = 0; i < f.size(); ++i) {
+      const auto r = rng() % 8;
+      f[i] = r == 0 ? 1e4F : r < 3 ? 1.0F : 1e-4F;
+    }
+    CostDistanceOptions o;
+    o.neighbourhood = seed % 2 ? Neighbourhood::queen8 : Neighbourhood::knight16;
+    const std::vector<Seed> seeds = {{0, 0.0}, {f.size() - 1, 3.0}, {f.size() / 2, 0.01}};
+    const CostDistanceResult fast = cost_distance(f, seeds, o);
+    const CostDistanceResult ref = cost_distance_reference(f.grid(), seeds, IsotropicFriction(f), o);
+    ASSERT_TRUE(identical(fast, ref)) << "seed " << seed << " size " << w << "x" << h;
+  }
+}
+
+TEST(CostDistance, MinEdgeCostPromiseIsChecked) {
+  const Grid g = plain_grid(8, 8);
+  auto cost = [](CellIndex, CellIndex, int k) { return k == 4 ? 0.5 : 2.0; };  // S moves are cheaper
+  CostDistanceOptions o;
+  o.min_edge_cost = 1.0;
+  try {
+    cost_distance(g, std::vector<Seed>{{0, 0.0}}, cost, o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::input_data);
+    EXPECT_STREQ(e.what(), "cost distance: the cost of move 4 from cell (column 0, row 0) to (column 0, row 1) is "
+                           "0.5, below the promised minimum edge cost 1");
+  }
+  o.min_edge_cost = 0.5;  // a true bound: same result as without one
+  const CostDistanceResult bounded = cost_distance(g, std::vector<Seed>{{0, 0.0}}, cost, o);
+  o.min_edge_cost = 0;
+  EXPECT_TRUE(identical(bounded, cost_distance(g, std::vector<Seed>{{0, 0.0}}, cost, o)));
+}
+
+TEST(CostDistance, QuantisedKeysBeyond2To53BucketsAreAnError) {
+  const Grid g = plain_grid(30, 1);
+  CostDistanceOptions o;
+  o.min_edge_cost = 1e-12;
+  try {
+    cost_distance(g, std::vector<Seed>{{0, 0.0}}, [](CellIndex, CellIndex, int) { return 1e6; }, o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::input_data);
+    EXPECT_NE(std::string(e.what()).find("is more than 2^53 times the minimum edge cost"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(CostDistance, BacklinksOffGivesAnEmptyRasterAndTheSameCosts) {
   const RandomCase c = random_case(77, 20, 15, Neighbourhood::knight16);
   CostDistanceOptions o = c.options;
