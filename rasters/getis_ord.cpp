@@ -14,16 +14,11 @@
 #include "rasters/fdr.hpp"
 #include "rasters/memory.hpp"
 #include "rasters/parallel.hpp"
+#include "rasters/vector_clones.hpp"
 
 namespace nexusmap {
 namespace {
 
-// The band sums are element-wise over columns, so wider vectors change speed, not results.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NEXUSMAP_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define NEXUSMAP_VECTOR_CLONES
-#endif
 
 constexpr std::int64_t kRowBand = 32;
 

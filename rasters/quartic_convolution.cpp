@@ -9,14 +9,8 @@
 
 #include "rasters/error.hpp"
 #include "rasters/parallel.hpp"
+#include "rasters/vector_clones.hpp"
 
-// The moment sums are element-wise over columns, so wider vectors change speed, not results (this
-// file is compiled with -ffp-contract=off: no clone fuses a multiply-add).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define NEXUSMAP_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define NEXUSMAP_VECTOR_CLONES
-#endif
 
 namespace nexusmap {
 namespace {
