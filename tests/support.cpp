@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <atomic>
 #include <cstdio>
 
@@ -93,6 +94,21 @@ void fill_random(Raster<float>& r, std::uint64_t seed, float lo, float hi) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> dist(lo, hi);
   for (CellIndex i = 0; i < r.size(); ++i) r[i] = dist(rng);
+}
+
+Raster<float> row_of(const std::vector<float>& v) {
+  Raster<float> r(small_grid(static_cast<std::int64_t>(v.size()), 1, 100.0));
+  for (std::size_t i = 0; i < v.size(); ++i) r[static_cast<CellIndex>(i)] = v[i];
+  return r;
+}
+
+void expect_values(const Raster<float>& r, const std::vector<double>& expected) {
+  ASSERT_EQ(r.size(), static_cast<CellIndex>(expected.size()));
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const float got = r[static_cast<CellIndex>(i)];
+    if (std::isnan(expected[i])) EXPECT_TRUE(std::isnan(got)) << "cell " << i;
+    else EXPECT_NEAR(got, expected[i], 1e-6) << "cell " << i;
+  }
 }
 
 }  // namespace nexusmap::test

@@ -10,9 +10,11 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "rasters/error.hpp"
 #include "rasters/grid.hpp"
 #include "rasters/raster.hpp"
 
@@ -65,5 +67,34 @@ CommandResult run_nexusmap(const std::string& args);
 
 // Fills a raster with reproducible pseudo-random values in [lo, hi).
 void fill_random(Raster<float>& r, std::uint64_t seed, float lo, float hi);
+
+// Runs f, which must throw nexusmap::Error of `kind` whose message contains `fragment`.
+template <class F>
+void expect_error(F&& f, ErrorKind kind, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one containing '" << fragment << "'";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+// The same with several fragments, all of which the message must contain.
+template <class F>
+void expect_error_all(F&& f, ErrorKind kind, const std::vector<std::string>& fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one containing every fragment, the first '" << fragments.front() << "'";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    for (const auto& frag : fragments) EXPECT_NE(std::string(e.what()).find(frag), std::string::npos) << e.what();
+  }
+}
+
+// A 1-row raster of the values (100 m cells), and a cell-by-cell check of one (NaN expects NaN,
+// others within 1e-6).
+Raster<float> row_of(const std::vector<float>& v);
+void expect_values(const Raster<float>& r, const std::vector<double>& expected);
 
 }  // namespace nexusmap::test

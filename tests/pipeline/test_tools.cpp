@@ -53,6 +53,15 @@ class ToolsTest : public ::testing::Test {
   }
   test::TempDir dir_;
   Grid grid_;
+
+  // cost-distance from sources.tif with back-links: acc.tif and bl.tif in the test directory.
+  void cost_distance_with_backlinks() {
+    ASSERT_EQ(test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --out {} --backlinks {}",
+                                             q(dir_ / "cost.tif"), q(dir_ / "sources.tif"), q(dir_ / "acc.tif"),
+                                             q(dir_ / "bl.tif")))
+                  .exit_code,
+              0);
+  }
 };
 
 TEST_F(ToolsTest, RasterSourcesUniformCostKnownAnswer) {
@@ -116,11 +125,7 @@ TEST_F(ToolsTest, VectorSourcesWithLayerFilter) {
 }
 
 TEST_F(ToolsTest, BacklinksAndLeastCostPathRoundTrip) {
-  ASSERT_EQ(test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --out {} --backlinks {}",
-                                           q(dir_ / "cost.tif"), q(dir_ / "sources.tif"), q(dir_ / "acc.tif"),
-                                           q(dir_ / "bl.tif")))
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(cost_distance_with_backlinks());
   // East of the source, behind the impassable cell, at the source itself, unreachable, outside.
   write_points(dir_ / "dest.geojson", {{"east", centre(grid_, 8, 1)},
                                        {"here", centre(grid_, 4, 3)},
@@ -242,11 +247,7 @@ TEST_F(ToolsTest, UsageErrorsExitWith2) {
 }
 
 TEST_F(ToolsTest, LeastCostPathRejectsMismatchedRastersAndNonPointDestinations) {
-  ASSERT_EQ(test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --out {} --backlinks {}",
-                                           q(dir_ / "cost.tif"), q(dir_ / "sources.tif"), q(dir_ / "acc.tif"),
-                                           q(dir_ / "bl.tif")))
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(cost_distance_with_backlinks());
   test::write_tiff(dir_ / "other.tif", Raster<float>(test::small_grid(5, 5, kCell), 1.0F));
   auto r = test::run_nexusmap(fmt::format("least-cost-path --acc {} --backlinks {} --to {} --out {}",
                                           q(dir_ / "acc.tif"), q(dir_ / "other.tif"), q(dir_ / "sources.tif"),

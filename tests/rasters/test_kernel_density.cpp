@@ -19,6 +19,8 @@
 namespace nexusmap {
 namespace {
 
+using test::expect_error;
+
 // A fresh seed per run (printed on failure); NEXUSMAP_TEST_SEED=<seed> replays a failing run.
 std::uint64_t test_seed() {
   if (const char* s = std::getenv("NEXUSMAP_TEST_SEED"); s != nullptr && *s != 0) return std::stoull(s);
@@ -283,17 +285,6 @@ TEST(KernelDensity, HugeBandwidthGivesFlatDensity) {
       ASSERT_NEAR(gauss.density[i], gauss_peak, 1e-5 * gauss_peak) << "h " << h << " cell " << i;
       ASSERT_NEAR(quartic.density[i], quartic_peak, 1e-5 * quartic_peak) << "h " << h << " cell " << i;
     }
-  }
-}
-
-template <class F>
-void expect_error(F f, ErrorKind kind, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one containing '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
   }
 }
 

@@ -12,34 +12,12 @@
 namespace nexusmap {
 namespace {
 
+using test::expect_error;
+using test::expect_values;
+using test::row_of;
+
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 const double nan = std::nan("");
-
-Raster<float> row_of(const std::vector<float>& v) {
-  Raster<float> r(test::small_grid(static_cast<std::int64_t>(v.size()), 1, 100.0));
-  for (std::size_t i = 0; i < v.size(); ++i) r[static_cast<CellIndex>(i)] = v[i];
-  return r;
-}
-
-void expect_values(const Raster<float>& r, const std::vector<double>& expected) {
-  ASSERT_EQ(r.size(), static_cast<CellIndex>(expected.size()));
-  for (std::size_t i = 0; i < expected.size(); ++i) {
-    const float got = r[static_cast<CellIndex>(i)];
-    if (std::isnan(expected[i])) EXPECT_TRUE(std::isnan(got)) << "cell " << i;
-    else EXPECT_NEAR(got, expected[i], 1e-6) << "cell " << i;
-  }
-}
-
-template <class F>
-void expect_error(F f, ErrorKind kind, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one containing '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
 
 // a = 0.2 0.8 NaN 0.5, b = 0.6 0.4 0.3 0, weights 1 and 3 (normalised 0.25, 0.75):
 //   weighted sum      0.05 + 0.45 = 0.5;  0.2 + 0.3 = 0.5;  NaN;  0.125

@@ -12,18 +12,9 @@
 namespace nexusmap {
 namespace {
 
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+using test::expect_error;
 
-template <class F>
-void expect_error(F f, ErrorKind kind, const std::string& fragment) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one containing '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 // zones (- = masked)   values            classes (- = masked)
 //   0  0  1  1           1   2   3  NaN     3  0 -1  2
