@@ -9,6 +9,7 @@
 #include <ogr_geometry.h>
 
 #include "pipeline/publish/styles.hpp"
+#include "pipeline/publish/xml.hpp"
 #include "rasters/error.hpp"
 
 namespace nexusmap {
@@ -49,7 +50,7 @@ bool numeric(const std::string& s) {
 }
 
 std::string cell(const std::string& s) {
-  return fmt::format("<td{}>{}</td>", numeric(s) ? " class=\"num\"" : "", html_escape(s));
+  return fmt::format("<td{}>{}</td>", numeric(s) ? " class=\"num\"" : "", xml_escape(s));
 }
 
 std::string read_binary(const std::filesystem::path& p) {
@@ -80,7 +81,7 @@ void maps_section(std::string& h, const ReportInput& in) {
   for (const auto& m : in.maps) {
     h += fmt::format(
         "<figure><img alt=\"{0}\" src=\"data:image/png;base64,{1}\"><figcaption>{0}</figcaption></figure>\n",
-        html_escape(m.title), base64_encode(read_binary(m.png)));
+        xml_escape(m.title), base64_encode(read_binary(m.png)));
   }
   h += "</section>\n";
 }
@@ -93,7 +94,7 @@ void ranking_section(std::string& h, const ReportInput& in) {
     return;
   }
   h += "<table><thead><tr>";
-  for (const auto& c : rows.front()) h += fmt::format("<th>{}</th>", html_escape(c));
+  for (const auto& c : rows.front()) h += fmt::format("<th>{}</th>", xml_escape(c));
   h += "</tr></thead><tbody>\n";
   for (std::size_t r = 1; r < rows.size(); ++r) {
     h += "<tr>";
@@ -118,7 +119,7 @@ void paths_section(std::string& h, const ReportInput& in) {
     has_length = has_length || n.find("km") != std::string::npos || n.find("length") != std::string::npos;
   }
   h += "<table><thead><tr>";
-  for (const auto& f : t.fields) h += fmt::format("<th>{}</th>", html_escape(f.name));
+  for (const auto& f : t.fields) h += fmt::format("<th>{}</th>", xml_escape(f.name));
   if (!has_length) h += "<th>length (km, from the line)</th>";
   h += "</tr></thead><tbody>\n";
   for (const auto& feature : t.features) {
@@ -140,7 +141,7 @@ void files_section(std::string& h, const ReportInput& in) {
        "the GeoPackage carries its styles inside. The run folder can be copied anywhere: the project uses "
        "relative paths.</p>\n<table><thead><tr><th>file</th><th>content</th></tr></thead><tbody>\n";
   for (const auto& f : in.files)
-    h += fmt::format("<tr><td><code>{}</code></td><td>{}</td></tr>\n", html_escape(f.name), html_escape(f.what));
+    h += fmt::format("<tr><td><code>{}</code></td><td>{}</td></tr>\n", xml_escape(f.name), xml_escape(f.what));
   h += "</tbody></table></section>\n";
 }
 
@@ -148,12 +149,12 @@ void parameters_section(std::string& h, const ReportInput& in) {
   h += "<section id=\"parameters\"><h2>Parameters</h2>\n<p class=\"note\">Every stage's options as resolved for this "
        "run (defaults filled in, paths absolute).</p>\n";
   for (const auto& s : in.stages) {
-    h += fmt::format("<h3>{} <span>({})</span></h3>\n<table><tbody>\n", html_escape(s.value("id", "")),
-                     html_escape(s.value("kind", "")));
+    h += fmt::format("<h3>{} <span>({})</span></h3>\n<table><tbody>\n", xml_escape(s.value("id", "")),
+                     xml_escape(s.value("kind", "")));
     const nlohmann::json options = s.value("options", nlohmann::json::object());
     if (options.empty()) h += "<tr><td class=\"note\">no options</td></tr>\n";
     for (const auto& [k, v] : options.items())
-      h += fmt::format("<tr><th>{}</th><td><code>{}</code></td></tr>\n", html_escape(k), html_escape(option_text(v)));
+      h += fmt::format("<tr><th>{}</th><td><code>{}</code></td></tr>\n", xml_escape(k), xml_escape(option_text(v)));
     h += "</tbody></table>\n";
   }
   h += "</section>\n";
@@ -162,37 +163,13 @@ void parameters_section(std::string& h, const ReportInput& in) {
 void provenance_section(std::string& h, const ReportInput& in) {
   h += "<section id=\"provenance\"><h2>Provenance</h2>\n<h3>Versions</h3>\n<table><tbody>\n";
   for (const auto& [k, v] : in.versions.items())
-    h += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", html_escape(k), html_escape(option_text(v)));
+    h += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(k), xml_escape(option_text(v)));
   h += "</tbody></table>\n<h3>This report</h3>\n<p class=\"note\">The publishing stage, its cache key and the "
        "content hashes (SHA-256) of every artifact it read.</p>\n<pre>" +
-       html_escape(in.provenance.dump(2)) + "</pre>\n</section>\n";
+       xml_escape(in.provenance.dump(2)) + "</pre>\n</section>\n";
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string base64_encode(std::string_view bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -266,10 +243,10 @@ std::string report_html(const ReportInput& in) {
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  h += fmt::format("<title>{} — {}</title>\n<style>{}</style>\n</head>\n<body>\n", html_escape(in.title),
-                   html_escape(in.date), kStyle);
-  h += fmt::format("<header><h1>{}</h1><p>Run report · {} · {}</p></header>\n", html_escape(in.title),
-                   html_escape(in.date), html_escape(in.grid_summary));
+  h += fmt::format("<title>{} — {}</title>\n<style>{}</style>\n</head>\n<body>\n", xml_escape(in.title),
+                   xml_escape(in.date), kStyle);
+  h += fmt::format("<header><h1>{}</h1><p>Run report · {} · {}</p></header>\n", xml_escape(in.title),
+                   xml_escape(in.date), xml_escape(in.grid_summary));
   h += "<nav><a href=\"#maps\">Maps</a><a href=\"#ranking\">Province ranking</a><a href=\"#paths\">Least-cost "
        "paths</a><a href=\"#files\">Published files</a><a href=\"#parameters\">Parameters</a><a "
        "href=\"#provenance\">Provenance</a></nav>\n<main>\n";
@@ -281,10 +258,10 @@ std::string report_html(const ReportInput& in) {
   provenance_section(h, in);
   h += "</main>\n";
   h += fmt::format("<footer>nexusmap {} · GDAL {} · PROJ {} · GEOS {}</footer>\n</body>\n</html>\n",
-                   html_escape(option_text(in.versions.value("nexusmap", nlohmann::json()))),
-                   html_escape(option_text(in.versions.value("gdal", nlohmann::json()))),
-                   html_escape(option_text(in.versions.value("proj", nlohmann::json()))),
-                   html_escape(option_text(in.versions.value("geos", nlohmann::json()))));
+                   xml_escape(option_text(in.versions.value("nexusmap", nlohmann::json()))),
+                   xml_escape(option_text(in.versions.value("gdal", nlohmann::json()))),
+                   xml_escape(option_text(in.versions.value("proj", nlohmann::json()))),
+                   xml_escape(option_text(in.versions.value("geos", nlohmann::json()))));
   return h;
 }
 

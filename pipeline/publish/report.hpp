@@ -44,6 +44,5 @@ std::string report_html(const ReportInput& input);
 std::string base64_encode(std::string_view bytes);
 // RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends. Empty lines are skipped.
 std::vector<std::vector<std::string>> parse_csv(std::string_view text);
-std::string html_escape(std::string_view text);
 
 }  // namespace nexusmap
