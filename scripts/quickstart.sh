@@ -13,3 +13,6 @@ latest="$PWD/out/badakhshan/latest"
 echo
 echo "Outputs:  $latest/"
 echo "Manifest: $latest/manifest.json"
+echo "QGIS:     $latest/nexusmap.qgs"
+echo "Report:   $latest/report.html"
+echo "Maps:     $latest/map_*.png"
