@@ -115,9 +115,9 @@ void quartic_convolve(const LinearBins& bins, const QuarticKernel2D& kernel, std
         // between bins.
         std::int64_t l = 0;
         double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-        for (; it != col1 && *it < last; ++it) {
-          const std::int64_t at = *it - first;
-          for (; l <= at; ++l) {
+        // Prefix sums up to lag `until`: the moments of the bins before it.
+        auto fill_prefix = [&](std::int64_t until) {
+          for (; l <= until; ++l) {
             const auto lu = static_cast<std::size_t>(l);
             prefix[0][lu] = s0;
             prefix[1][lu] = s1;
@@ -125,6 +125,10 @@ void quartic_convolve(const LinearBins& bins, const QuarticKernel2D& kernel, std
             prefix[3][lu] = s3;
             prefix[4][lu] = s4;
           }
+        };
+        for (; it != col1 && *it < last; ++it) {
+          const std::int64_t at = *it - first;
+          fill_prefix(at);
           const double mass = bins.mass[static_cast<std::size_t>(it - bins.column.data())];
           const double u = static_cast<double>(*it) - origin;
           const double mu2 = mass * u * u;
@@ -134,14 +138,7 @@ void quartic_convolve(const LinearBins& bins, const QuarticKernel2D& kernel, std
           s3 += mu2 * u;
           s4 += mu2 * u * u;
         }
-        for (; l <= n + 2 * reach; ++l) {
-          const auto lu = static_cast<std::size_t>(l);
-          prefix[0][lu] = s0;
-          prefix[1][lu] = s1;
-          prefix[2][lu] = s2;
-          prefix[3][lu] = s3;
-          prefix[4][lu] = s4;
-        }
+        fill_prefix(n + 2 * reach);
         for (std::int64_t r = r_lo; r <= r_hi; ++r) {
           const std::int64_t t = std::abs(j - 1 - r);
           const std::int64_t mt = m[static_cast<std::size_t>(t)];
