@@ -111,4 +111,16 @@ void expect_values(const Raster<float>& r, const std::vector<double>& expected) 
   }
 }
 
+OGRGeometryUniquePtr from_wkt(const std::string& text) {
+  OGRGeometry* g = nullptr;
+  OGRGeometryFactory::createFromWkt(text.c_str(), nullptr, &g);
+  if (g == nullptr) ADD_FAILURE() << "bad WKT: " << text;
+  return OGRGeometryUniquePtr(g);
+}
+
+std::uint64_t test_seed() {
+  if (const char* s = std::getenv("NEXUSMAP_TEST_SEED"); s != nullptr && *s != 0) return std::stoull(s);
+  return std::random_device{}();
+}
+
 }  // namespace nexusmap::test

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <ogr_geometry.h>
 
 #include "rasters/error.hpp"
 #include "rasters/grid.hpp"
@@ -96,5 +97,11 @@ void expect_error_all(F&& f, ErrorKind kind, const std::vector<std::string>& fra
 // others within 1e-6).
 Raster<float> row_of(const std::vector<float>& v);
 void expect_values(const Raster<float>& r, const std::vector<double>& expected);
+
+// A geometry from WKT; a test failure (and an empty pointer) when the text does not parse.
+OGRGeometryUniquePtr from_wkt(const std::string& text);
+
+// A fresh seed per run, to be printed on failure; NEXUSMAP_TEST_SEED=<seed> replays a failing run.
+std::uint64_t test_seed();
 
 }  // namespace nexusmap::test

@@ -16,13 +16,8 @@ namespace nexusmap {
 namespace {
 
 using json = nlohmann::json;
+using test::from_wkt;
 using test::TempDir;
-
-OGRGeometryUniquePtr wkt(const std::string& text) {
-  OGRGeometry* g = nullptr;
-  OGRGeometryFactory::createFromWkt(text.c_str(), nullptr, &g);
-  return OGRGeometryUniquePtr(g);
-}
 
 // Two provinces side by side (west: country A, east: country B) over the synthetic grid area.
 void write_provinces(const std::filesystem::path& path) {
@@ -37,7 +32,7 @@ void write_provinces(const std::filesystem::path& path) {
   for (int i = 0; i < 2; ++i) {
     Feature f;
     f.fid = i + 1;
-    f.geometry = wkt(polys[i]);
+    f.geometry = from_wkt(polys[i]);
     f.attributes = {std::string(codes[i]), std::string(names[i]), std::string(countries[i])};
     t.features.push_back(std::move(f));
   }

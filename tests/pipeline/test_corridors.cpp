@@ -20,13 +20,8 @@ namespace nexusmap {
 namespace {
 
 using json = nlohmann::json;
+using test::from_wkt;
 using test::TempDir;
-
-OGRGeometryUniquePtr wkt(const std::string& text) {
-  OGRGeometry* g = nullptr;
-  OGRGeometryFactory::createFromWkt(text.c_str(), nullptr, &g);
-  return OGRGeometryUniquePtr(g);
-}
 
 void write_layer(const std::filesystem::path& path, const std::string& name, const std::vector<std::string>& wkts,
                  const std::vector<std::string>& names) {
@@ -37,7 +32,7 @@ void write_layer(const std::filesystem::path& path, const std::string& name, con
   for (std::size_t i = 0; i < wkts.size(); ++i) {
     Feature f;
     f.fid = static_cast<std::int64_t>(i) + 1;
-    f.geometry = wkt(wkts[i]);
+    f.geometry = from_wkt(wkts[i]);
     f.attributes = {names[i]};
     t.features.push_back(std::move(f));
   }

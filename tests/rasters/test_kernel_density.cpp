@@ -20,12 +20,7 @@ namespace nexusmap {
 namespace {
 
 using test::expect_error;
-
-// A fresh seed per run (printed on failure); NEXUSMAP_TEST_SEED=<seed> replays a failing run.
-std::uint64_t test_seed() {
-  if (const char* s = std::getenv("NEXUSMAP_TEST_SEED"); s != nullptr && *s != 0) return std::stoull(s);
-  return std::random_device{}();
-}
+using test::test_seed;
 
 constexpr double kPi = std::numbers::pi;
 

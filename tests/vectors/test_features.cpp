@@ -13,15 +13,11 @@
 namespace nexusmap {
 namespace {
 
+using test::from_wkt;
+
 using test::expect_error_all;
 
 using test::TempDir;
-
-OGRGeometryUniquePtr from_wkt(const char* wkt) {
-  OGRGeometry* g = nullptr;
-  OGRGeometryFactory::createFromWkt(wkt, nullptr, &g);
-  return OGRGeometryUniquePtr(g);
-}
 
 FeatureTable provinces_table() {
   FeatureTable t;

@@ -2,16 +2,13 @@
 #include <gtest/gtest.h>
 #include <ogr_geometry.h>
 
+#include "tests/support.hpp"
 #include "vectors/geos_repair.hpp"
 
 namespace nexusmap {
 namespace {
 
-OGRGeometryUniquePtr from_wkt(const char* wkt) {
-  OGRGeometry* g = nullptr;
-  OGRGeometryFactory::createFromWkt(wkt, nullptr, &g);
-  return OGRGeometryUniquePtr(g);
-}
+using test::from_wkt;
 
 TEST(GeosRepair, BowTieBecomesTwoValidTriangles) {
   auto bowtie = from_wkt("POLYGON ((0 0,2 2,2 0,0 2,0 0))");

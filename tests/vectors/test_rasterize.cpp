@@ -10,11 +10,7 @@
 namespace nexusmap {
 namespace {
 
-OGRGeometryUniquePtr from_wkt(const char* wkt) {
-  OGRGeometry* g = nullptr;
-  OGRGeometryFactory::createFromWkt(wkt, nullptr, &g);
-  return OGRGeometryUniquePtr(g);
-}
+using test::from_wkt;
 
 // Grid of 30x30 cells of 10 m with its top-left corner at (0, 300).
 Grid grid30() { return Grid::north_up(test::utm42_wkt(), 0, 300, 10, 30, 30); }
