@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/stage.hpp"
-#include "rasters/grid.hpp"
+#include "rasters/core/grid.hpp"
 
 namespace nexusmap {
 

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/hash.hpp"
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

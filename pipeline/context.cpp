@@ -7,7 +7,7 @@
 
 #include "nexusmap/version.hpp"
 #include "pipeline/publish/styles.hpp"
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 #include "vectors/gpkg.hpp"
 
 namespace nexusmap {

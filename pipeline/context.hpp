@@ -15,10 +15,10 @@
 #include "pipeline/artifacts.hpp"
 #include "pipeline/config.hpp"
 #include "pipeline/publish/raster_style.hpp"
-#include "rasters/gdal_raster.hpp"
-#include "rasters/grid.hpp"
-#include "rasters/progress.hpp"
-#include "rasters/raster.hpp"
+#include "rasters/io/gdal_raster.hpp"
+#include "rasters/core/grid.hpp"
+#include "rasters/core/progress.hpp"
+#include "rasters/core/raster.hpp"
 #include "vectors/features.hpp"
 
 namespace nexusmap {

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 
-#include "rasters/progress.hpp"
+#include "rasters/core/progress.hpp"
 
 namespace nexusmap {
 

@@ -15,8 +15,8 @@
 #include "pipeline/runner.hpp"
 #include "pipeline/tools.hpp"
 #include "pipeline/versions.hpp"
-#include "rasters/error.hpp"
-#include "rasters/gdal_util.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_util.hpp"
 
 namespace {
 

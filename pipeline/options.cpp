@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 #include "vectors/features.hpp"
 
 namespace nexusmap {

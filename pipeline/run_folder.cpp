@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

@@ -23,7 +23,7 @@
 #include "pipeline/logging.hpp"
 #include "pipeline/run_folder.hpp"
 #include "pipeline/versions.hpp"
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

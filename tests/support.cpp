@@ -12,8 +12,8 @@
 #include <gdal_priv.h>
 #include <sys/wait.h>
 
-#include "rasters/crs.hpp"
-#include "rasters/gdal_util.hpp"
+#include "rasters/io/crs.hpp"
+#include "rasters/io/gdal_util.hpp"
 
 namespace nexusmap::test {
 

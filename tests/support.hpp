@@ -15,9 +15,9 @@
 #include <gtest/gtest.h>
 #include <ogr_geometry.h>
 
-#include "rasters/error.hpp"
-#include "rasters/grid.hpp"
-#include "rasters/raster.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/core/grid.hpp"
+#include "rasters/core/raster.hpp"
 
 namespace nexusmap::test {
 

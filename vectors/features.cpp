@@ -9,9 +9,9 @@
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
-#include "rasters/crs.hpp"
-#include "rasters/error.hpp"
-#include "rasters/gdal_util.hpp"
+#include "rasters/io/crs.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_util.hpp"
 #include "vectors/geos_repair.hpp"
 
 namespace nexusmap {

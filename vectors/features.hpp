@@ -14,7 +14,7 @@
 
 #include <ogr_geometry.h>
 
-#include "rasters/grid.hpp"
+#include "rasters/core/grid.hpp"
 
 namespace nexusmap {
 

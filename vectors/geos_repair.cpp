@@ -6,7 +6,7 @@
 
 #include <geos_c.h>
 
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

@@ -6,8 +6,8 @@
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
-#include "rasters/error.hpp"
-#include "rasters/gdal_util.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_util.hpp"
 
 namespace nexusmap {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "rasters/raster.hpp"
+#include "rasters/core/raster.hpp"
 #include "vectors/features.hpp"
 
 namespace nexusmap {

@@ -8,9 +8,9 @@
 #include <gdal_alg.h>
 #include <gdal_priv.h>
 
-#include "rasters/error.hpp"
-#include "rasters/gdal_util.hpp"
-#include "rasters/memory.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_util.hpp"
+#include "rasters/core/memory.hpp"
 
 namespace nexusmap {
 namespace {

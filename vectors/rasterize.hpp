@@ -8,8 +8,8 @@
 
 #include <ogr_geometry.h>
 
-#include "rasters/grid.hpp"
-#include "rasters/raster.hpp"
+#include "rasters/core/grid.hpp"
+#include "rasters/core/raster.hpp"
 
 namespace nexusmap {
 

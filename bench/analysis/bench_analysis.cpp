@@ -26,10 +26,10 @@
 #include <fmt/format.h>
 #include <omp.h>
 
-#include "rasters/error.hpp"
-#include "rasters/gdal_raster.hpp"
-#include "rasters/getis_ord.hpp"
-#include "rasters/kernel_density.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_raster.hpp"
+#include "rasters/statistics/getis_ord.hpp"
+#include "rasters/density/kernel_density.hpp"
 
 namespace nexusmap::bench {
 namespace {

@@ -19,9 +19,9 @@
 
 #include <fmt/format.h>
 
-#include "rasters/cost_distance.hpp"
-#include "rasters/error.hpp"
-#include "rasters/gdal_raster.hpp"
+#include "rasters/cost/cost_distance.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_raster.hpp"
 
 namespace {
 

@@ -16,9 +16,9 @@
 #include <fmt/format.h>
 #include <gdal_priv.h>
 
-#include "rasters/crs.hpp"
-#include "rasters/gdal_util.hpp"
-#include "rasters/grid.hpp"
+#include "rasters/io/crs.hpp"
+#include "rasters/io/gdal_util.hpp"
+#include "rasters/core/grid.hpp"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
-#include "rasters/error.hpp"
-#include "rasters/gdal_util.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_util.hpp"
 
 namespace nexusmap {
 namespace {

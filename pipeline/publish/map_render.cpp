@@ -11,8 +11,8 @@
 #include <ogr_api.h>
 #include <ogr_geometry.h>
 
-#include "rasters/dem_processing.hpp"
-#include "rasters/error.hpp"
+#include "rasters/io/dem_processing.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

@@ -13,8 +13,8 @@
 
 #include "pipeline/publish/styles.hpp"
 #include "pipeline/publish/vector_styles.hpp"
-#include "rasters/grid.hpp"
-#include "rasters/raster.hpp"
+#include "rasters/core/grid.hpp"
+#include "rasters/core/raster.hpp"
 #include "vectors/features.hpp"
 
 namespace nexusmap {

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <ogr_spatialref.h>
 
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

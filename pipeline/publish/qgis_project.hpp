@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "pipeline/publish/xml.hpp"
-#include "rasters/grid.hpp"
+#include "rasters/core/grid.hpp"
 
 namespace nexusmap {
 

@@ -10,7 +10,7 @@
 
 #include "pipeline/publish/styles.hpp"
 #include "pipeline/publish/xml.hpp"
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/publish/xml.hpp"
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 namespace {

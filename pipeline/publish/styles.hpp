@@ -12,7 +12,7 @@
 
 #include "pipeline/publish/colors.hpp"
 #include "pipeline/publish/raster_style.hpp"
-#include "rasters/raster.hpp"
+#include "rasters/core/raster.hpp"
 
 namespace nexusmap {
 

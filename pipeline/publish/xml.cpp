@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap {
 

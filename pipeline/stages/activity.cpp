@@ -9,8 +9,8 @@
 
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/error.hpp"
-#include "rasters/kernel_density.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/density/kernel_density.hpp"
 
 namespace nexusmap::stages {
 namespace {

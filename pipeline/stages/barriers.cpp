@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "rasters/travel_time.hpp"
+#include "rasters/cost/travel_time.hpp"
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 #include "vectors/rasterize.hpp"
 
 namespace nexusmap::stages {

@@ -10,8 +10,8 @@
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/cost_model.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/error.hpp"
-#include "rasters/gdal_raster.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_raster.hpp"
 #include "vectors/rasterize.hpp"
 
 namespace nexusmap::stages {

@@ -4,8 +4,8 @@
 #include <array>
 #include <string>
 
-#include "rasters/error.hpp"
-#include "rasters/gdal_raster.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_raster.hpp"
 
 namespace nexusmap::stages {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rasters/raster.hpp"
-#include "rasters/travel_time.hpp"
+#include "rasters/core/raster.hpp"
+#include "rasters/cost/travel_time.hpp"
 
 namespace nexusmap::stages {
 

@@ -12,8 +12,8 @@
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/cost_model.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/cost_distance.hpp"
-#include "rasters/error.hpp"
+#include "rasters/cost/cost_distance.hpp"
+#include "rasters/core/error.hpp"
 #include "vectors/rasterize.hpp"
 
 namespace nexusmap::stages {

@@ -4,8 +4,8 @@
 
 #include "pipeline/context.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/analysis_grid.hpp"
-#include "rasters/error.hpp"
+#include "rasters/io/analysis_grid.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap::stages {
 

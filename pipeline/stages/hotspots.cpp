@@ -7,13 +7,12 @@
 
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/error.hpp"
-#include "rasters/gdal_raster.hpp"
-#include "rasters/getis_ord.hpp"
-#include "rasters/kernel_density.hpp"
-#include "rasters/normalize.hpp"
-#include "rasters/overlay.hpp"
-#include "rasters/proximity.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_raster.hpp"
+#include "rasters/statistics/getis_ord.hpp"
+#include "rasters/density/smoothing.hpp"
+#include "rasters/statistics/normalize.hpp"
+#include "rasters/statistics/overlay.hpp"
 
 namespace nexusmap::stages {
 namespace {
@@ -48,33 +47,6 @@ void layer_options(std::vector<OptionSpec>& out, const std::string& slot, double
   out.push_back(OptionSpec::choice(slot + "_normalize", kNormalizations, method, "Normalisation of the " + slot + " layer."));
   out.push_back(OptionSpec::number(slot + "_low", low, "fuzzy_linear: value mapped to 0."));
   out.push_back(OptionSpec::number(slot + "_high", high, "fuzzy_linear: value mapped to 1."));
-}
-
-// Gaussian smoothing of a non-negative layer through the kernel density machinery: each valid cell
-// is a point at its centre weighted by value x cell area, so the result keeps the layer's units and
-// its total. The influence ends 3 sigma from the nearest non-zero cell (a round reach, rather than
-// the kernel's square support with its faint tails). NaN cells stay NaN.
-Raster<float> smooth(const Raster<float>& layer, double sigma) {
-  const Grid& g = layer.grid();
-  std::vector<WeightedPoint> points;
-  for (CellIndex i = 0; i < layer.size(); ++i) {
-    if (!layer.valid(i) || layer[i] == 0.0F) continue;
-    if (layer[i] < 0) config_error("smoothing needs a layer without negative values");
-    const Cell c = g.cell(i);
-    points.push_back({g.x_center(c.col), g.y_center(c.row), static_cast<double>(layer[i])});
-  }
-  KdeOptions ko;
-  ko.kernel = Kernel::gaussian;
-  ko.bandwidth = std::max(sigma, g.dx());
-  ko.per_area = g.dx() * g.dy();
-  Raster<float> out = kernel_density(g, points, ko).density;
-  const Raster<float> distance = distance_to_nonzero(layer);
-  const double reach = 3.0 * ko.bandwidth;
-  for (CellIndex i = 0; i < out.size(); ++i) {
-    if (!layer.valid(i)) out.set_nodata(i);
-    else if (!(distance[i] <= reach)) out[i] = 0.0F;
-  }
-  return out;
 }
 
 }  // namespace
@@ -128,7 +100,7 @@ StageDef hotspots() {
       no.low = ctx.number(slot + "_low");
       no.high = ctx.number(slot + "_high");
       Raster<float> layer = ctx.raster_input(slot);
-      if (const double sigma = ctx.number(slot + "_smooth"); sigma > 0) layer = smooth(layer, sigma);
+      if (const double sigma = ctx.number(slot + "_smooth"); sigma > 0) layer = gaussian_smooth(layer, {sigma, 3.0});
       layers.push_back(normalize(layer, no));
       weights.push_back(w);
       used.push_back({{"layer", slot}, {"source", ctx.input(slot).name}, {"weight", w},

@@ -22,8 +22,8 @@
 #include "pipeline/publish/styles.hpp"
 #include "pipeline/stages/stages.hpp"
 #include "pipeline/versions.hpp"
-#include "rasters/dem_processing.hpp"
-#include "rasters/error.hpp"
+#include "rasters/io/dem_processing.hpp"
+#include "rasters/core/error.hpp"
 #include "vectors/gpkg.hpp"
 
 namespace nexusmap::stages {

@@ -6,8 +6,8 @@
 
 #include "pipeline/context.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/dem_processing.hpp"
-#include "rasters/error.hpp"
+#include "rasters/io/dem_processing.hpp"
+#include "rasters/core/error.hpp"
 
 namespace nexusmap::stages {
 

@@ -9,8 +9,8 @@
 
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
-#include "rasters/error.hpp"
-#include "rasters/zonal.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/statistics/zonal.hpp"
 #include "vectors/rasterize.hpp"
 
 namespace nexusmap::stages {

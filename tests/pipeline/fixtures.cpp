@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "rasters/crs.hpp"
+#include "rasters/io/crs.hpp"
 #include "tests/support.hpp"
 
 extern char** environ;

@@ -12,9 +12,9 @@
 #include "pipeline/config.hpp"
 #include "pipeline/context.hpp"
 #include "pipeline/runner.hpp"
-#include "rasters/crs.hpp"
-#include "rasters/error.hpp"
-#include "rasters/gdal_util.hpp"
+#include "rasters/io/crs.hpp"
+#include "rasters/core/error.hpp"
+#include "rasters/io/gdal_util.hpp"
 
 namespace nexusmap::test {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "rasters/crs.hpp"
-#include "rasters/gdal_raster.hpp"
+#include "rasters/io/crs.hpp"
+#include "rasters/io/gdal_raster.hpp"
 #include "tests/pipeline/fixtures.hpp"
 #include "tests/support.hpp"
 #include "vectors/features.hpp"

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/config.hpp"
-#include "rasters/error.hpp"
+#include "rasters/core/error.hpp"
 #include "tests/pipeline/fixtures.hpp"
 #include "tests/support.hpp"
 

@@ -8,9 +8,9 @@
 #include <ogrsf_frmts.h>
 
 #include "pipeline/hash.hpp"
-#include "rasters/crs.hpp"
-#include "rasters/gdal_raster.hpp"
-#include "rasters/travel_time.hpp"
+#include "rasters/io/crs.hpp"
+#include "rasters/io/gdal_raster.hpp"
+#include "rasters/cost/travel_time.hpp"
 #include "tests/pipeline/fixtures.hpp"
 #include "tests/support.hpp"
 #include "vectors/features.hpp"

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "rasters/cost_distance.hpp"
-#include "rasters/gdal_raster.hpp"
+#include "rasters/cost/cost_distance.hpp"
+#include "rasters/io/gdal_raster.hpp"
 #include "tests/support.hpp"
 #include "vectors/features.hpp"
 

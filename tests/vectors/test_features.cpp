@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <ogr_geometry.h>
 
-#include "rasters/crs.hpp"
-#include "rasters/error.hpp"
+#include "rasters/io/crs.hpp"
+#include "rasters/core/error.hpp"
 #include "vectors/features.hpp"
 #include "vectors/gpkg.hpp"
 #include "tests/support.hpp"

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#include "rasters/density/kernel_density.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "rasters/core/error.hpp"
+#include "rasters/density/gaussian_convolution.hpp"
+#include "rasters/core/memory.hpp"
+#include "rasters/density/quartic_convolution.hpp"
+
+namespace nexusmap {
+KdeResult kernel_density(const Grid& grid, std::span<const WeightedPoint> points, const KdeOptions& options) {
+  const double cell = std::max(grid.dx(), grid.dy());
+  if (!(options.bandwidth > 0) || !std::isfinite(options.bandwidth))
+    config_error(fmt::format("kernel density: bandwidth {} m must be a finite number > 0", options.bandwidth));
+  if (options.bandwidth < 0.5 * cell)
+    config_error(fmt::format("kernel density: bandwidth {} m is smaller than half a cell ({} m); the grid cannot "
+                             "resolve the kernel: use a bandwidth of several cells or a finer grid",
+                             options.bandwidth, 0.5 * cell));
+  if (!(options.per_area > 0) || !std::isfinite(options.per_area))
+    config_error(fmt::format("kernel density: per_area {} m² must be a finite number > 0", options.per_area));
+  // The result and the horizontal pass (4 B each per cell); the bins are sparse.
+  check_grid_memory(grid, 8.0, "kernel density");
+
+  LinearBins bins = linear_binning(grid, points);
+  KdeResult result{Raster<float>(grid, 0.0F), bins.inside, bins.outside, bins.weight_inside, bins.weight_outside};
+  if (bins.weight_inside == 0 || grid.cells() == 0) return result;
+
+  const double h = options.bandwidth;
+  if (options.kernel == Kernel::gaussian) {
+    const GaussianKernel2D k{h / grid.dx(), h / grid.dy(), options.per_area / (2 * std::numbers::pi * h * h),
+                             GaussianMethod::automatic};
+    gaussian_convolve(bins, k, result.density.values());
+  } else {
+    const QuarticKernel2D k{h / grid.dx(), h / grid.dy(), options.per_area * 3 / (std::numbers::pi * h * h)};
+    quartic_convolve(bins, k, result.density.values());
+  }
+  return result;
+}
+
+double rule_of_thumb_bandwidth(std::span<const WeightedPoint> points) {
+  double sw = 0, sww = 0, sx = 0, sy = 0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const WeightedPoint& p = points[i];
+    check_weighted_point(p, i);
+    sw += p.weight;
+    sww += p.weight * p.weight;
+    sx += p.weight * p.x;
+    sy += p.weight * p.y;
+  }
+  if (!(sw > 0))
+    input_error(fmt::format("rule-of-thumb bandwidth: the {} events have no positive weight", points.size()));
+  const double mx = sx / sw;
+  const double my = sy / sw;
+  std::vector<std::pair<double, double>> dist;  // (distance to the mean centre, weight)
+  dist.reserve(points.size());
+  double ss = 0;
+  for (const WeightedPoint& p : points) {
+    if (p.weight == 0) continue;
+    const double d2 = (p.x - mx) * (p.x - mx) + (p.y - my) * (p.y - my);
+    ss += p.weight * d2;
+    dist.emplace_back(std::sqrt(d2), p.weight);
+  }
+  const double sd = std::sqrt(ss / sw);
+  if (!(sd > 0))
+    input_error("rule-of-thumb bandwidth: all weighted events are at one location; a bandwidth cannot be "
+                "estimated from them, give one explicitly");
+  std::sort(dist.begin(), dist.end());
+  double median = dist.back().first;
+  double cumulative = 0;
+  for (std::size_t k = 0; k < dist.size(); ++k) {
+    cumulative += dist[k].second;
+    if (cumulative >= sw / 2) {
+      median = (cumulative == sw / 2 && k + 1 < dist.size()) ? (dist[k].first + dist[k + 1].first) / 2 : dist[k].first;
+      break;
+    }
+  }
+  const double n = sw * sw / sww;
+  const double spread = median > 0 ? std::min(sd, std::sqrt(1 / std::numbers::ln2) * median) : sd;
+  return 0.9 * spread * std::pow(n, -0.2);
+}
+
+}  // namespace nexusmap
