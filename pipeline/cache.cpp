@@ -47,12 +47,8 @@ std::filesystem::path Cache::entry_dir(const std::string& stage, const std::stri
   return root_ / stage / key.substr(0, 24);
 }
 
-bool Cache::contains(const std::string& stage, const std::string& key) const {
-  std::error_code ec;
-  return std::filesystem::exists(entry_dir(stage, key) / kEntryFile, ec);
-}
-
-std::optional<CacheEntry> Cache::lookup(const std::string& stage, const std::string& key, std::string* problem) const {
+std::optional<CacheEntry> Cache::read_entry(const std::string& stage, const std::string& key, bool check_files,
+                                            std::string* problem) const {
   const auto dir = entry_dir(stage, key);
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) return std::nullopt;
@@ -60,37 +56,48 @@ std::optional<CacheEntry> Cache::lookup(const std::string& stage, const std::str
   entry.stage = stage;
   entry.key = key;
   entry.dir = dir;
-  bool ok = false;
   try {
     std::ifstream in(dir / kEntryFile);
     if (!in) {
       if (problem) *problem = "entry.json is missing";
-    } else {
-      const auto j = nlohmann::json::parse(in);
-      if (j.at("key") != key) {
-        if (problem) *problem = "entry.json belongs to another key";
-      } else {
-        ok = true;
-        for (const auto& a : j.at("artifacts")) {
-          Artifact art = artifact_from_json(a, dir);
-          ok = verify(dir, art.primary, problem);
-          for (const auto& s : art.sidecars) ok = ok && verify(dir, s, problem);
-          if (!ok) break;
-          entry.artifacts[art.name] = std::move(art);
-        }
-        entry.summary = j.value("summary", nlohmann::json::object());
-        entry.seconds = j.value("seconds", 0.0);
-      }
+      return std::nullopt;
     }
+    const auto j = nlohmann::json::parse(in);
+    if (j.at("key") != key) {
+      if (problem) *problem = "entry.json belongs to another key";
+      return std::nullopt;
+    }
+    for (const auto& a : j.at("artifacts")) {
+      Artifact art = artifact_from_json(a, dir);
+      if (check_files) {
+        if (!verify(dir, art.primary, problem)) return std::nullopt;
+        for (const auto& sc : art.sidecars)
+          if (!verify(dir, sc, problem)) return std::nullopt;
+      }
+      entry.artifacts[art.name] = std::move(art);
+    }
+    entry.summary = j.value("summary", nlohmann::json::object());
+    entry.seconds = j.value("seconds", 0.0);
   } catch (const std::exception& e) {
-    ok = false;
     if (problem) *problem = fmt::format("entry.json is unreadable ({})", e.what());
-  }
-  if (!ok) {
-    std::filesystem::remove_all(dir, ec);
     return std::nullopt;
   }
   return entry;
+}
+
+std::optional<CacheEntry> Cache::lookup(const std::string& stage, const std::string& key, std::string* problem) const {
+  std::string why;
+  auto entry = read_entry(stage, key, true, &why);
+  if (!entry && !why.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(entry_dir(stage, key), ec);
+  }
+  if (problem) *problem = why;
+  return entry;
+}
+
+std::optional<CacheEntry> Cache::peek(const std::string& stage, const std::string& key) const {
+  return read_entry(stage, key, false, nullptr);
 }
 
 std::filesystem::path Cache::begin(const std::string& stage, const std::string& key) const {

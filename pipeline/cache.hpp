@@ -31,8 +31,9 @@ class Cache {
 
   // The verified entry, or nullopt. A corrupted or truncated entry is deleted and `problem` says why.
   std::optional<CacheEntry> lookup(const std::string& stage, const std::string& key, std::string* problem) const;
-  // Whether an entry exists, without verifying checksums (for `plan`).
-  [[nodiscard]] bool contains(const std::string& stage, const std::string& key) const;
+  // The entry as recorded, without verifying checksums and without deleting anything (for `plan`);
+  // nullopt when it is absent or its entry.json is unreadable.
+  [[nodiscard]] std::optional<CacheEntry> peek(const std::string& stage, const std::string& key) const;
   // A fresh empty directory for a stage to write into.
   std::filesystem::path begin(const std::string& stage, const std::string& key) const;
   // Hashes the staged outputs, writes entry.json and renames the directory into place.
@@ -50,6 +51,8 @@ class Cache {
   [[nodiscard]] std::filesystem::path entry_dir(const std::string& stage, const std::string& key) const;
 
  private:
+  std::optional<CacheEntry> read_entry(const std::string& stage, const std::string& key, bool check_files,
+                                       std::string* problem) const;
   std::filesystem::path root_;
 };
 

@@ -87,28 +87,32 @@ std::size_t PipelineConfig::index_of(const std::string& id) const {
   return SIZE_MAX;
 }
 
-PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions& options) {
-  PipelineConfig cfg;
-  std::error_code ec;
-  cfg.file = std::filesystem::absolute(path, ec).lexically_normal();
+namespace {
+
+std::string read_config_text(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::ifstream in(cfg.file, std::ios::binary);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    config_error(fmt::format("{}: is a directory; give the config file (TOML) itself", file));
+  std::ifstream in(path, std::ios::binary);
   if (!in) config_error(fmt::format("{}: cannot read the config file", file));
   std::stringstream buf;
   buf << in.rdbuf();
-  cfg.text = buf.str();
-  cfg.sha256 = sha256_hex(cfg.text);
+  return buf.str();
+}
 
-  toml::table root;
+toml::table parse_toml(const std::string& text, const std::string& file) {
   try {
-    root = toml::parse(cfg.text, file);
+    return toml::parse(text, file);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     config_error(fmt::format("{}:{}:{}: {}", file, b.line, b.column, e.description()));
   }
+}
 
-  cfg.overrides = options.overrides;
-  for (const auto& ov : options.overrides) {
+// --set section.key=value on top of the file (value in TOML syntax, or a bare word as a string).
+void apply_overrides(toml::table& root, const std::vector<std::string>& overrides, const std::string& file) {
+  for (const auto& ov : overrides) {
     const auto eq = ov.find('=');
     const auto dot = ov.find('.');
     if (eq == std::string::npos || dot == std::string::npos || dot > eq)
@@ -131,7 +135,9 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
     if (target == nullptr) config_error(fmt::format("--set {}: no stage with id '{}' in {}", ov, section, file));
     target->insert_or_assign(key, *parsed.get("value"));
   }
+}
 
+void check_top_keys(const toml::table& root, const std::string& file) {
   static const std::vector<std::string> top_keys = {"run", "vars", "stage"};
   for (auto&& [k, v] : root) {
     const std::string name(k.str());
@@ -142,69 +148,67 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
               " (a config has [run], [vars] and [[stage]] tables)");
     }
   }
+}
 
-  // [vars] may refer to each other and to the environment; expand until stable (a cycle is an error).
+// [vars] may refer to each other and to the environment; expand until stable (a cycle is an error).
+std::map<std::string, std::string> expand_var_table(const toml::table& root, const std::string& file) {
   std::map<std::string, std::string> vars;
-  if (const toml::node* vn = root.get("vars")) {
-    if (!vn->is_table()) bad(source_of(*vn, file), "vars", "expected a table of name = \"value\"");
-    std::map<std::string, std::pair<std::string, SourceRef>> raw;
-    for (auto&& [k, v] : *vn->as_table())
-      raw[std::string(k.str())] = {require_string(v, file, "vars." + std::string(k.str())), source_of(v, file)};
-    for (const auto& [name, value] : raw) vars[name] = value.first;
-    for (int round = 0;; ++round) {
-      bool changed = false;
-      for (auto& [name, value] : vars) {
-        if (value.find("${") == std::string::npos) continue;
-        std::map<std::string, std::string> others = vars;
-        others.erase(name);
-        // Leave references to not-yet-expanded vars for the next round.
-        std::map<std::string, std::string> ready;
-        for (const auto& [n, v] : others)
-          if (v.find("${") == std::string::npos) ready[n] = v;
-        bool pending = false;
-        for (const auto& [n, v] : others)
-          if (!ready.count(n) && value.find("${" + n) != std::string::npos) pending = true;
-        if (pending) continue;
-        value = expand_vars(value, raw[name].second, "vars." + name, ready);
-        changed = true;
-      }
-      if (!changed) {
-        for (const auto& [name, value] : vars)
-          if (value.find("${") != std::string::npos)
-            bad(raw[name].second, "vars." + name, "the [vars] refer to each other in a cycle");
-        break;
-      }
+  const toml::node* vn = root.get("vars");
+  if (vn == nullptr) return vars;
+  if (!vn->is_table()) bad(source_of(*vn, file), "vars", "expected a table of name = \"value\"");
+  std::map<std::string, std::pair<std::string, SourceRef>> raw;
+  for (auto&& [k, v] : *vn->as_table())
+    raw[std::string(k.str())] = {require_string(v, file, "vars." + std::string(k.str())), source_of(v, file)};
+  for (const auto& [name, value] : raw) vars[name] = value.first;
+  for (;;) {
+    bool changed = false;
+    for (auto& [name, value] : vars) {
+      if (value.find("${") == std::string::npos) continue;
+      std::map<std::string, std::string> others = vars;
+      others.erase(name);
+      // Leave references to not-yet-expanded vars for the next round.
+      std::map<std::string, std::string> ready;
+      for (const auto& [n, v] : others)
+        if (v.find("${") == std::string::npos) ready[n] = v;
+      bool pending = false;
+      for (const auto& [n, v] : others)
+        if (!ready.count(n) && value.find("${" + n) != std::string::npos) pending = true;
+      if (pending) continue;
+      value = expand_vars(value, raw[name].second, "vars." + name, ready);
+      changed = true;
     }
+    if (!changed) break;
   }
+  for (const auto& [name, value] : vars)
+    if (value.find("${") != std::string::npos)
+      bad(raw[name].second, "vars." + name, "the [vars] refer to each other in a cycle");
+  return vars;
+}
 
-  ResolveContext rctx;
-  rctx.config_dir = cfg.file.parent_path();
-  rctx.config_file = file;
-  rctx.today = options.today.empty() ? utc_today() : options.today;
-  rctx.check_files = options.check_files;
-  rctx.expand = [&vars](const std::string& text, const SourceRef& where, const std::string& key) {
-    return expand_vars(text, where, key, vars);
-  };
-
+RunSettings resolve_run(const toml::table& root, const ResolveContext& rctx) {
   toml::table empty;
   const toml::node* run_node = root.get("run");
-  if (run_node && !run_node->is_table()) bad(source_of(*run_node, file), "run", "expected a table");
+  if (run_node && !run_node->is_table()) bad(source_of(*run_node, rctx.config_file), "run", "expected a table");
   const json run = resolve_options(run_option_specs(), run_node ? *run_node->as_table() : empty, rctx, "run");
-  cfg.run.name = run["name"];
+  RunSettings r;
+  r.name = run["name"];
   std::filesystem::path out = run["output"].get<std::string>();
-  cfg.run.output_dir = (out.is_relative() ? rctx.config_dir / out : out).lexically_normal();
-  cfg.run.keep_runs = run["keep_runs"];
-  cfg.run.keep_failed = run["keep_failed"];
+  r.output_dir = (out.is_relative() ? rctx.config_dir / out : out).lexically_normal();
+  r.keep_runs = run["keep_runs"];
+  r.keep_failed = run["keep_failed"];
+  return r;
+}
 
+// Pass 1: each [[stage]]'s id, kind and resolved, checked options.
+std::vector<StageInstance> read_stages(const toml::table& root, const ResolveContext& rctx,
+                                       std::vector<const toml::table*>& tables) {
+  const std::string& file = rctx.config_file;
   const toml::node* stages_node = root.get("stage");
   if (stages_node == nullptr || !stages_node->is_array_of_tables() || stages_node->as_array()->empty()) {
     bad(stages_node ? source_of(*stages_node, file) : SourceRef{file, 1, 1}, "stage",
         "a config needs at least one [[stage]] table");
   }
-
-  // Pass 1: ids, kinds, options.
   std::vector<StageInstance> listed;
-  std::vector<const toml::table*> tables;
   for (const auto& node : *stages_node->as_array()) {
     const toml::table& t = *node.as_table();
     StageInstance inst;
@@ -245,8 +249,72 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
     listed.push_back(std::move(inst));
     tables.push_back(&t);
   }
+  return listed;
+}
 
-  // Pass 2: wire inputs.
+// The input of `consumer` under `slot`, from "stage-id.artifact" `ref`: checks that a stage produces
+// an artifact of the right kind. Returns false (and wires nothing) when the producer is absent and
+// the input may be left out.
+bool wire_one(StageInstance& consumer, const std::vector<StageInstance>& listed, const std::string& slot,
+              ArtifactKind kind, const std::string& ref, bool may_be_absent, const SourceRef& where,
+              const std::string& slot_key) {
+  const auto dot = ref.find('.');
+  if (dot == std::string::npos) bad(where, slot_key, fmt::format("'{}' is not of the form \"stage-id.artifact\"", ref));
+  ArtifactRef aref{ref.substr(0, dot), ref.substr(dot + 1)};
+  const StageInstance* producer = nullptr;
+  for (const auto& s : listed)
+    if (s.id == aref.stage) producer = &s;
+  if (producer == nullptr) {
+    if (may_be_absent) return false;
+    bad(where, slot_key,
+        fmt::format("input '{}' ({}) needs '{}', but no stage produces it: there is no stage with id '{}'; add "
+                    "that stage or set {} to another stage's output",
+                    slot, artifact_kind_name(kind), ref, aref.stage, slot_key.substr(slot_key.find('.') + 1)));
+  }
+  const OutputDecl* out_decl = producer->def->info.output(aref.artifact);
+  if (out_decl == nullptr) {
+    std::string names;
+    for (const auto& o : producer->def->info.outputs) names += (names.empty() ? "" : ", ") + o.name;
+    bad(where, slot_key, fmt::format("no stage produces '{}': stage '{}' ({}) writes {}", ref, producer->id,
+                                     producer->def->info.kind, names));
+  }
+  if (out_decl->kind != kind)
+    bad(where, slot_key, fmt::format("expects a {}, but '{}' is a {}", artifact_kind_name(kind), ref,
+                                     artifact_kind_name(out_decl->kind)));
+  if (aref.stage == consumer.id) bad(where, slot_key, "a stage cannot read its own output (cycle)");
+  consumer.inputs[slot] = aref;
+  return true;
+}
+
+// Inputs named by options (OptType::artifact, also inside records): the slot is the option's key
+// path. A value the config gave explicitly must have its producer; a default may be left out.
+void wire_option_inputs(StageInstance& consumer, const std::vector<StageInstance>& listed,
+                        const std::vector<OptionSpec>& specs, const json& values, const toml::table* table,
+                        bool explicit_parent, const std::string& prefix, const std::string& file) {
+  for (const auto& spec : specs) {
+    const toml::node* node = table ? table->get(spec.name()) : nullptr;
+    const bool given = explicit_parent || node != nullptr;
+    if (spec.type() == OptType::artifact) {
+      const std::string ref = values.at(spec.name()).get<std::string>();
+      if (ref == "none") continue;
+      const SourceRef where = node ? source_of(*node, file) : consumer.where;
+      wire_one(consumer, listed, prefix + spec.name(), spec.artifact_kind(), ref, !given, where,
+               "stage '" + consumer.id + "'." + prefix + spec.name());
+    } else if (spec.type() == OptType::records) {
+      const json& records = values.at(spec.name());
+      const toml::array* arr = node ? node->as_array() : nullptr;
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        const toml::table* sub = arr && i < arr->size() ? arr->get(i)->as_table() : nullptr;
+        wire_option_inputs(consumer, listed, spec.fields(), records[i], sub, given,
+                           fmt::format("{}{}[{}].", prefix, spec.name(), i), file);
+      }
+    }
+  }
+}
+
+// Pass 2: every declared input slot (default or from `inputs = {...}`) and every input option.
+void wire_inputs(std::vector<StageInstance>& listed, const std::vector<const toml::table*>& tables,
+                 const std::string& file) {
   for (std::size_t i = 0; i < listed.size(); ++i) {
     StageInstance& inst = listed[i];
     const toml::table& t = *tables[i];
@@ -256,9 +324,11 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
       if (!in_node->is_table()) bad(source_of(*in_node, file), key + ".inputs", "expected a table slot = \"stage.artifact\"");
       for (auto&& [k, v] : *in_node->as_table()) {
         const std::string slot(k.str());
-        if (inst.def->info.input(slot) == nullptr) {
+        const InputDecl* decl = inst.def->info.input(slot);
+        if (decl == nullptr || decl->presented_layers) {
           std::vector<std::string> slots;
-          for (const auto& d : inst.def->info.inputs) slots.push_back(d.slot);
+          for (const auto& d : inst.def->info.inputs)
+            if (!d.presented_layers) slots.push_back(d.slot);
           const std::string hint = closest_match(slot, slots);
           bad(source_of(v, file), key + ".inputs." + slot,
               "unknown input" + (hint.empty() ? std::string{} : "; did you mean '" + hint + "'?"));
@@ -267,6 +337,7 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
       }
     }
     for (const auto& decl : inst.def->info.inputs) {
+      if (decl.presented_layers) continue;
       std::string ref = decl.default_ref;
       SourceRef where = inst.where;
       const bool explicit_ref = overrides.count(decl.slot) > 0;
@@ -276,36 +347,15 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
         if (!decl.optional) bad(where, slot_key, "this input is required and cannot be \"none\"");
         continue;
       }
-      const auto dot = ref.find('.');
-      if (dot == std::string::npos)
-        bad(where, slot_key, fmt::format("'{}' is not of the form \"stage-id.artifact\"", ref));
-      ArtifactRef aref{ref.substr(0, dot), ref.substr(dot + 1)};
-      const StageInstance* producer = nullptr;
-      for (const auto& s : listed)
-        if (s.id == aref.stage) producer = &s;
-      if (producer == nullptr) {
-        if (decl.optional && !explicit_ref) continue;
-        bad(where, slot_key,
-            fmt::format("input '{}' ({}) needs '{}', but no stage produces it: there is no stage with id '{}'; add "
-                        "that stage or set inputs.{} to another stage's output",
-                        decl.slot, artifact_kind_name(decl.kind), ref, aref.stage, decl.slot));
-      }
-      const OutputDecl* out_decl = producer->def->info.output(aref.artifact);
-      if (out_decl == nullptr) {
-        std::string names;
-        for (const auto& o : producer->def->info.outputs) names += (names.empty() ? "" : ", ") + o.name;
-        bad(where, slot_key, fmt::format("no stage produces '{}': stage '{}' ({}) writes {}", ref, producer->id,
-                                         producer->def->info.kind, names));
-      }
-      if (out_decl->kind != decl.kind)
-        bad(where, slot_key, fmt::format("expects a {}, but '{}' is a {}", artifact_kind_name(decl.kind), ref,
-                                         artifact_kind_name(out_decl->kind)));
-      if (aref.stage == inst.id) bad(where, slot_key, "a stage cannot read its own output (cycle)");
-      inst.inputs[decl.slot] = aref;
+      wire_one(inst, listed, decl.slot, decl.kind, ref, decl.optional && !explicit_ref, where, slot_key);
     }
+    wire_option_inputs(inst, listed, inst.def->info.options, inst.options, &t, false, "", file);
   }
+  for (std::size_t i = 0; i < listed.size(); ++i) wire_presented_layers(listed, i);
+}
 
-  // Topological order (Kahn), keeping config order among ready stages; leftovers form a cycle.
+// Topological order (Kahn), keeping config order among ready stages; leftovers form a cycle.
+std::vector<StageInstance> topological_order(std::vector<StageInstance> listed) {
   const std::size_t n = listed.size();
   std::vector<std::set<std::size_t>> ups(n);
   for (std::size_t i = 0; i < n; ++i)
@@ -351,12 +401,70 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
   }
   std::vector<std::size_t> new_index(n);
   for (std::size_t k = 0; k < n; ++k) new_index[order[k]] = k;
+  std::vector<StageInstance> sorted;
   for (std::size_t k = 0; k < n; ++k) {
     StageInstance inst = std::move(listed[order[k]]);
     for (std::size_t j : ups[order[k]]) inst.upstream.push_back(new_index[j]);
     std::sort(inst.upstream.begin(), inst.upstream.end());
-    cfg.stages.push_back(std::move(inst));
+    sorted.push_back(std::move(inst));
   }
+  return sorted;
+}
+
+}  // namespace
+
+void wire_presented_layers(std::vector<StageInstance>& stages, std::size_t consumer) {
+  StageInstance& c = stages[consumer];
+  const bool wants = std::any_of(c.def->info.inputs.begin(), c.def->info.inputs.end(),
+                                 [](const InputDecl& d) { return d.presented_layers; });
+  if (!wants) return;
+  for (std::size_t j = 0; j < stages.size(); ++j) {
+    if (j == consumer) continue;
+    const StageInstance& producer = stages[j];
+    if (std::any_of(producer.def->info.inputs.begin(), producer.def->info.inputs.end(),
+                    [](const InputDecl& d) { return d.presented_layers; }))
+      continue;  // two collectors must not read each other
+    for (const auto& out : producer.def->info.outputs) {
+      if (!out.presentation) continue;
+      const bool layer = out.kind == ArtifactKind::raster ? !out.role.empty()
+                         : out.kind == ArtifactKind::vector ? !out.presentation->gpkg_layer.empty()
+                                                            : false;
+      if (!layer) continue;
+      const std::string slot = producer.id + "." + out.name;
+      if (c.inputs.count(slot)) continue;
+      c.inputs[slot] = {producer.id, out.name};
+      c.presented.push_back(slot);
+    }
+  }
+}
+
+PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions& options) {
+  PipelineConfig cfg;
+  std::error_code ec;
+  cfg.file = std::filesystem::absolute(path, ec).lexically_normal();
+  const std::string file = path.string();
+  cfg.text = read_config_text(path);
+  cfg.sha256 = sha256_hex(cfg.text);
+  toml::table root = parse_toml(cfg.text, file);
+  cfg.overrides = options.overrides;
+  apply_overrides(root, options.overrides, file);
+  check_top_keys(root, file);
+  const std::map<std::string, std::string> vars = expand_var_table(root, file);
+
+  ResolveContext rctx;
+  rctx.config_dir = cfg.file.parent_path();
+  rctx.config_file = file;
+  rctx.today = options.today.empty() ? utc_today() : options.today;
+  rctx.check_files = options.check_files;
+  rctx.expand = [&vars](const std::string& text, const SourceRef& where, const std::string& key) {
+    return expand_vars(text, where, key, vars);
+  };
+  cfg.run = resolve_run(root, rctx);
+
+  std::vector<const toml::table*> tables;
+  std::vector<StageInstance> listed = read_stages(root, rctx, tables);
+  wire_inputs(listed, tables, file);
+  cfg.stages = topological_order(std::move(listed));
   return cfg;
 }
 

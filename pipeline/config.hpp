@@ -26,6 +26,7 @@ struct StageInstance {
   const StageDef* def = nullptr;
   nlohmann::json options;                    // resolved
   std::map<std::string, ArtifactRef> inputs; // connected slots only
+  std::vector<std::string> presented;        // slots connected as presented layers (InputDecl::presented_layers)
   SourceRef where;
   std::vector<std::size_t> upstream;         // indices into PipelineConfig::stages
 };
@@ -59,6 +60,11 @@ struct LoadOptions {
 
 // Reads and validates a config. Throws Error(config) with file:line:column and key path.
 PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions& options = {});
+
+// Connects every presented layer of the other stages to `consumer` when it has an input declared
+// with presented_layers (the publish stage), under slots "stage-id.artifact" (StageInstance::presented).
+// load_config calls it; so can a test that assembles a pipeline by hand.
+void wire_presented_layers(std::vector<StageInstance>& stages, std::size_t consumer);
 
 // The current UTC date as YYYY-MM-DD.
 std::string utc_today();

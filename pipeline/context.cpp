@@ -14,34 +14,6 @@ namespace nexusmap {
 
 StageContext::StageContext(const StageInstance& stage, StageEnv env) : stage_(stage), env_(std::move(env)) {}
 
-double StageContext::number(const std::string& name) const { return options().at(name).get<double>(); }
-std::int64_t StageContext::integer(const std::string& name) const { return options().at(name).get<std::int64_t>(); }
-bool StageContext::flag(const std::string& name) const { return options().at(name).get<bool>(); }
-std::string StageContext::text(const std::string& name) const { return options().at(name).get<std::string>(); }
-std::filesystem::path StageContext::file(const std::string& name) const {
-  return options().at(name).get<std::string>();
-}
-std::vector<std::filesystem::path> StageContext::files(const std::string& name) const {
-  std::vector<std::filesystem::path> out;
-  for (const auto& v : options().at(name)) out.emplace_back(v.get<std::string>());
-  return out;
-}
-bool StageContext::has(const std::string& name) const {
-  return options().contains(name) && !options().at(name).is_null();
-}
-
-VectorSource StageContext::vector(const std::string& name) const {
-  const auto& j = options().at(name);
-  VectorSource s;
-  s.path = j.at("path").get<std::string>();
-  s.layer = j.at("layer");
-  s.where = j.at("where");
-  s.x_field = j.at("x_field");
-  s.y_field = j.at("y_field");
-  s.crs = j.at("crs");
-  return s;
-}
-
 bool StageContext::has_input(const std::string& slot) const { return env_.inputs.count(slot) > 0; }
 
 const Artifact& StageContext::input(const std::string& slot) const {
@@ -81,6 +53,20 @@ std::string StageContext::published_name(const std::string& slot) const {
   return it == env_.published_names.end() ? std::string{} : it->second;
 }
 
+std::vector<PresentedInput> StageContext::presented_inputs() const {
+  std::vector<PresentedInput> out;
+  for (const auto& slot : stage_.presented) {
+    if (!has_input(slot)) continue;
+    const ArtifactRef& ref = stage_.inputs.at(slot);
+    const StageInstance* producer = config().find(ref.stage);
+    const OutputDecl* decl = producer ? producer->def->info.output(ref.artifact) : nullptr;
+    if (decl == nullptr || !decl->presentation)
+      fail(ErrorKind::internal, fmt::format("stage '{}': '{}' has no declared presentation", id(), slot));
+    out.push_back({slot, decl, published_name(slot)});
+  }
+  return out;
+}
+
 std::string StageContext::published_output_name(const std::string& name) const {
   (void)declared(name);
   auto it = env_.output_names.find(name);
@@ -111,16 +97,18 @@ void StageContext::write_raster(const std::string& name, const Raster<T>& raster
   const OutputDecl& d = declared(name);
   if (d.kind != ArtifactKind::raster)
     fail(ErrorKind::internal, fmt::format("stage '{}': output '{}' is not a raster", id(), name));
+  const Presentation none;
+  const Presentation& p = d.presentation ? *d.presentation : none;
   CogOptions opts;
-  opts.description = meta.description.empty() ? d.help : meta.description;
-  opts.units = meta.units;
+  opts.description = !p.description.empty() ? p.description : !p.title.empty() ? p.title : d.help;
+  opts.units = p.units;
   opts.metadata = provenance_metadata();
   for (const auto& [k, v] : meta.metadata) opts.metadata[k] = v;
   opts.overview_resampling = meta.overviews;
   opts.threads = threads();
   write_cog(raster, output_path(name), opts);
-  if (meta.style == RasterStyle::none) return;
-  const RasterSymbology symbology = raster_symbology(meta.style, raster_stats(raster), meta.units, opts.description);
+  if (p.style == RasterStyle::none) return;
+  const RasterSymbology symbology = raster_symbology(p.style, raster_stats(raster), p.units, opts.description);
   const std::string qml = name + ".qml";
   std::ofstream out(env_.staging_dir / qml, std::ios::binary);
   out << raster_qml(symbology);

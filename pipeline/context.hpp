@@ -23,12 +23,17 @@
 
 namespace nexusmap {
 
+// How a raster is written beyond its declared presentation (title, units, style: stage.hpp).
 struct RasterMeta {
-  std::string description;
-  std::string units;
-  RasterStyle style = RasterStyle::none;
   Resampling overviews = Resampling::average;
   std::map<std::string, std::string> metadata;  // extra items besides provenance
+};
+
+// An input connected because its producer declared a presentation (InputDecl::presented_layers).
+struct PresentedInput {
+  std::string slot;          // "stage-id.artifact"
+  const OutputDecl* output;  // the producer's declaration, with its presentation
+  std::string published;     // file name in the run folder; "" when not published
 };
 
 struct StageEnv {
@@ -51,16 +56,6 @@ class StageContext {
   [[nodiscard]] const nlohmann::json& options() const { return stage_.options; }
   [[nodiscard]] const PipelineConfig& config() const { return *env_.config; }
 
-  // Typed option access (the declarations guarantee presence and type).
-  [[nodiscard]] double number(const std::string& name) const;
-  [[nodiscard]] std::int64_t integer(const std::string& name) const;
-  [[nodiscard]] bool flag(const std::string& name) const;
-  [[nodiscard]] std::string text(const std::string& name) const;
-  [[nodiscard]] std::filesystem::path file(const std::string& name) const;
-  [[nodiscard]] std::vector<std::filesystem::path> files(const std::string& name) const;
-  [[nodiscard]] VectorSource vector(const std::string& name) const;
-  [[nodiscard]] bool has(const std::string& name) const;  // optional option present (not null)
-
   // Inputs.
   [[nodiscard]] bool has_input(const std::string& slot) const;
   [[nodiscard]] const Artifact& input(const std::string& slot) const;
@@ -72,13 +67,15 @@ class StageContext {
   [[nodiscard]] std::string published_name(const std::string& slot) const;
   // File name in the run folder of this stage's own output `name`; "" when it has no role.
   [[nodiscard]] std::string published_output_name(const std::string& name) const;
+  // The connected inputs whose producers declared a presentation, in config order.
+  [[nodiscard]] std::vector<PresentedInput> presented_inputs() const;
 
   // Outputs: every declared output must be written exactly once.
   [[nodiscard]] std::filesystem::path output_path(const std::string& name) const;
-  // Writes a COG; unless meta.style is none, also its QGIS style "<name>.qml" as a sidecar, which
-  // the runner publishes beside the GeoTIFF.
+  // Writes a COG with the declared presentation's description and units; unless its style is none,
+  // also its QGIS style "<name>.qml" as a sidecar, which the runner publishes beside the GeoTIFF.
   template <class T>
-  void write_raster(const std::string& name, const Raster<T>& raster, const RasterMeta& meta);
+  void write_raster(const std::string& name, const Raster<T>& raster, const RasterMeta& meta = {});
   void write_vector(const std::string& name, const FeatureTable& table);
   void write_json(const std::string& name, const nlohmann::json& value);
   void write_text(const std::string& name, const std::string& text);  // table (CSV), html

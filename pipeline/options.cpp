@@ -44,6 +44,14 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
+// "stage 'x'.key" in a config; "--some-key" for an option on a tool's command line.
+std::string key_of(const ResolveContext& ctx, const std::string& key_path, const std::string& name) {
+  if (!ctx.command_line) return key_path + "." + name;
+  std::string flag = "--" + name;
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
 struct Resolver {
   const ResolveContext& ctx;
 
@@ -236,6 +244,13 @@ struct Resolver {
         }
         return out;
       }
+      case OptType::artifact: {
+        const std::string v = text(n, key);
+        static const std::regex ref(R"(^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$)");
+        if (v != "none" && !std::regex_match(v, ref))
+          bad(where(n), key, fmt::format("'{}' is not of the form \"stage-id.artifact\" (or \"none\")", v));
+        return v;
+      }
     }
     return nullptr;
   }
@@ -259,6 +274,7 @@ const char* opt_type_name(OptType t) {
     case OptType::string_map: return "table of strings";
     case OptType::vector_source: return "vector";
     case OptType::records: return "tables";
+    case OptType::artifact: return "stage output";
   }
   return "?";
 }
@@ -330,8 +346,16 @@ OptionSpec OptionSpec::records(std::string name, std::vector<OptionSpec> fields,
   return s;
 }
 
+OptionSpec OptionSpec::artifact(std::string name, ArtifactKind kind, std::string def, std::string help) {
+  OptionSpec s(std::move(name), OptType::artifact, std::move(help));
+  s.artifact_kind_ = kind;
+  s.default_ = std::move(def);
+  return s;
+}
+
 std::string OptionSpec::describe() const {
   std::string d = opt_type_name(type_);
+  if (type_ == OptType::artifact) d = fmt::format("{} output \"stage.artifact\"", artifact_kind_name(artifact_kind_));
   if (type_ == OptType::choice) {
     d = "one of ";
     for (std::size_t i = 0; i < choices_.size(); ++i) d += (i ? "|" : "") + choices_[i];
@@ -342,6 +366,8 @@ std::string OptionSpec::describe() const {
   if (!unit_.empty()) d += " " + unit_;
   if (required()) d += ", required";
   else if (optional_ && default_.is_null()) d += ", optional";
+  else if (type_ == OptType::records && !default_.empty())
+    d += fmt::format(", default {} table(s)", default_.size());
   else if (!(default_.is_array() && default_.empty()) && !(default_.is_object() && default_.empty()))
     d += ", default " + (default_.is_string() ? "\"" + default_.get<std::string>() + "\"" : default_.dump());
   return d;
@@ -383,13 +409,13 @@ json resolve_options(const std::vector<OptionSpec>& specs, const toml::table& ta
       std::vector<std::string> all = names;
       all.insert(all.end(), reserved.begin(), reserved.end());
       const std::string hint = closest_match(name, all);
-      bad(source_of(v, ctx.config_file), key_path + "." + name,
+      bad(source_of(v, ctx.config_file), key_of(ctx, key_path, name),
           "unknown key" + (hint.empty() ? std::string{} : "; did you mean '" + hint + "'?"));
     }
   }
   json out = json::object();
   for (const auto& s : specs) {
-    const std::string key = key_path + "." + s.name();
+    const std::string key = key_of(ctx, key_path, s.name());
     if (const toml::node* n = table.get(s.name())) {
       out[s.name()] = r.value(s, *n, key);
     } else if (s.required()) {

@@ -15,6 +15,12 @@
 
 namespace nexusmap {
 
+// What a stage writes and reads: the kind decides the file extension and what a slot accepts.
+enum class ArtifactKind { raster, vector, table, json, image, html, project };
+
+const char* artifact_kind_name(ArtifactKind k);
+const char* artifact_extension(ArtifactKind k);
+
 enum class OptType {
   boolean,
   integer,
@@ -30,6 +36,7 @@ enum class OptType {
   string_map,    // table of name -> string, e.g. country name aliases
   vector_source, // a path, or { path, layer, where, x_field, y_field, crs }
   records,       // array of tables, each with its own declared fields
+  artifact,      // "stage-id.artifact" (or "none"): another stage's output, wired as an input
 };
 
 const char* opt_type_name(OptType t);
@@ -50,6 +57,7 @@ class OptionSpec {
   static OptionSpec string_map(std::string name, std::string help);
   static OptionSpec vector(std::string name, std::string help);
   static OptionSpec records(std::string name, std::vector<OptionSpec> fields, std::string help);
+  static OptionSpec artifact(std::string name, ArtifactKind kind, std::string def, std::string help);
 
   OptionSpec& min(double v) { min_ = v; return *this; }
   OptionSpec& max(double v) { max_ = v; return *this; }
@@ -57,6 +65,8 @@ class OptionSpec {
   OptionSpec& items(std::size_t lo, std::size_t hi) { min_items_ = lo; max_items_ = hi; return *this; }
   // May be absent; resolves to null (for options without a natural default).
   OptionSpec& optional() { optional_ = true; return *this; }
+  // The value when the key is absent (records: resolved tables).
+  OptionSpec& default_to(nlohmann::json v) { default_ = std::move(v); return *this; }
 
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] OptType type() const { return type_; }
@@ -71,6 +81,7 @@ class OptionSpec {
   [[nodiscard]] const std::vector<OptionSpec>& fields() const { return fields_; }
   [[nodiscard]] std::size_t min_items() const { return min_items_; }
   [[nodiscard]] std::size_t max_items() const { return max_items_; }
+  [[nodiscard]] ArtifactKind artifact_kind() const { return artifact_kind_; }
   // One line describing type, limits and default, e.g. "number in [0, 90] degrees, default 40".
   [[nodiscard]] std::string describe() const;
 
@@ -87,6 +98,7 @@ class OptionSpec {
   std::vector<OptionSpec> fields_;
   std::size_t min_items_ = 0;
   std::size_t max_items_ = SIZE_MAX;
+  ArtifactKind artifact_kind_ = ArtifactKind::raster;
 };
 
 // Where a key sits in the config file, for messages "file:line:col: key: what is wrong".
@@ -98,6 +110,8 @@ struct SourceRef {
 };
 
 struct ResolveContext {
+  // Keys in messages: "stage 'x'.key" in a config; "--key" on a tool's command line.
+  bool command_line = false;
   std::filesystem::path config_dir;                     // relative paths are resolved against it
   std::string config_file;                              // for messages
   std::function<std::string(const std::string& text, const SourceRef& where, const std::string& key)> expand;  // ${VAR}

@@ -56,10 +56,11 @@ const std::vector<StageDef>& registered_stages() {
         stages::governance(),
         stages::grid(),
         stages::hotspots(),
-        stages::publish(),
+        stages::raster_layer(),
         stages::terrain(),
         stages::zonal(),
     };
+    v.push_back(stages::publish(v));
     std::sort(v.begin(), v.end(), [](const StageDef& a, const StageDef& b) { return a.info.kind < b.info.kind; });
     return v;
   }();

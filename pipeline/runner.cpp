@@ -193,6 +193,11 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
   if (!out) input_error(fmt::format("{}: cannot write", p.string()));
 }
 
+// --force applies to the --only stages, or to all.
+bool is_forced(const RunOptions& opts, const std::string& id) {
+  return opts.force && (opts.only.empty() || std::count(opts.only.begin(), opts.only.end(), id) > 0);
+}
+
 // Test-only hooks: NEXUSMAP_TEST_STAGE_DELAY_MS makes every computed stage take at least that long,
 // NEXUSMAP_TEST_PUBLISH_DELAY_MS pauses between copying the outputs and completing the run, so fault
 // tests can kill a run at chosen points and observe overlap.
@@ -273,7 +278,9 @@ class Executor {
         const std::size_t u = cfg_.index_of(ref.stage);
         const auto found = runs_[u].entry.artifacts.find(ref.artifact);
         if (found == runs_[u].entry.artifacts.end()) {
-          if (s.def->info.input(slot)->optional) continue;
+          // Optional outputs may be missing; presented layers and option inputs are read when present.
+          const InputDecl* decl = s.def->info.input(slot);
+          if (decl == nullptr || decl->optional) continue;
           fail(ErrorKind::stage, fmt::format("stage '{}': input '{}' needs '{}', which that stage did not write",
                                              s.id, slot, ref.str()));
         }
@@ -284,8 +291,7 @@ class Executor {
       }
       const auto output_names = own_output_names(s, names_);
       r.key = cache_key(s, input_hashes, digests_, output_names);
-      const bool forced = opts_.force && (opts_.only.empty() || std::count(opts_.only.begin(), opts_.only.end(), s.id));
-      if (!forced) {
+      if (!is_forced(opts_, s.id)) {
         std::string problem;
         if (auto hit = cache_.lookup(s.id, r.key, &problem)) {
           r.entry = std::move(*hit);
@@ -435,130 +441,165 @@ json stage_report(const PipelineConfig& cfg, const std::vector<StageRun>& runs, 
 
 int resolve_threads(int requested) { return requested > 0 ? requested : std::max(1, omp_get_num_procs()); }
 
-}  // namespace
+// The cache entries the retained complete runs refer to.
+std::set<std::string> entries_in_use(const RunFolder& folder) {
+  std::set<std::string> keep;
+  for (const auto& dir : folder.complete_runs()) {
+    std::ifstream in(dir / "manifest.json");
+    if (!in) continue;
+    try {
+      const auto m = json::parse(in);
+      for (const auto& st : m.value("stages", json::array()))
+        if (st.contains("cache_entry")) keep.insert(st["cache_entry"].get<std::string>());
+    } catch (const std::exception&) {
+    }
+  }
+  return keep;
+}
 
-RunOutcome run_pipeline(const PipelineConfig& cfg, const RunOptions& opts) {
-  const std::vector<bool> selected = select_stages(cfg, opts.only);
-  const bool all_selected = std::all_of(selected.begin(), selected.end(), [](bool b) { return b; });
-  const std::filesystem::path out = opts.out_dir ? std::filesystem::absolute(*opts.out_dir) : cfg.run.output_dir;
-  const int threads = resolve_threads(opts.threads);
-  omp_set_num_threads(threads);
-  omp_set_max_active_levels(2);
+int exit_code_of(ErrorKind kind) {
+  return kind == ErrorKind::input_data ? 3 : kind == ErrorKind::config ? 2 : 5;
+}
 
-  RunOutcome outcome;
-  RunFolder folder(out);
-  const std::string run_id = folder.new_run_id(cfg.sha256);
-  OutputLock lock(out, run_id);
-  auto log = Logging::get("nexusmap");
-  if (const int n = folder.mark_interrupted(); n > 0)
-    log->warn("{} interrupted run folder(s) from earlier runs marked .incomplete", n);
-  Cache cache(out / "cache");
-  cache.clean_staging();
 
-  outcome.run_id = run_id;
-  const auto partial = folder.partial_dir(run_id);
-  std::filesystem::create_directories(partial);
-  Logging::open_json_log(partial / "log.jsonl");
-  const std::string started = iso_now();
-  const auto t0 = Clock::now();
-  log->info("run {} of {} ({} stage(s), {} thread(s)) into {}", run_id, cfg.file.filename().string(),
-            std::count(selected.begin(), selected.end(), true), threads, out.string());
-  Logging::event({{"event", "run_start"}, {"run", run_id}, {"config", cfg.file.string()}, {"threads", threads}});
+// One run from the lock to the last log line: the steps of run_pipeline.
+class Run {
+ public:
+  Run(const PipelineConfig& cfg, const RunOptions& opts)
+      : cfg_(cfg),
+        opts_(opts),
+        selected_(select_stages(cfg, opts.only)),
+        out_(opts.out_dir ? std::filesystem::absolute(*opts.out_dir) : cfg.run.output_dir),
+        threads_(resolve_threads(opts.threads)),
+        folder_(out_),
+        run_id_(folder_.new_run_id(cfg.sha256)),
+        lock_(out_, run_id_),
+        cache_(out_ / "cache"),
+        partial_(folder_.partial_dir(run_id_)) {}
 
-  json manifest = {{"manifest_version", 1},
-                   {"versions", version_info()},
-                   {"run", {{"id", run_id}, {"name", cfg.run.name}, {"started", started}, {"threads", threads},
-                            {"only", opts.only}, {"force", opts.force}}},
-                   {"config", {{"path", cfg.file.string()}, {"sha256", cfg.sha256}, {"text", cfg.text}, {"overrides", cfg.overrides}}},
-                   {"inputs", json::array()}};
-
-  std::vector<StageRun> runs;
-  std::string failure;
-  ErrorKind failure_kind = ErrorKind::stage;
-  try {
-    const DigestMap digests = digest_inputs(cfg, selected, &manifest["inputs"]);
-    Executor exec(cfg, opts, cache, digests, selected, threads);
-    exec.execute();
-    runs = exec.runs();
-    for (const auto& r : runs)
-      if (r.status == Status::failed && failure.empty()) {
-        failure = r.error;
-        failure_kind = r.error_kind;
-      }
-  } catch (const Error& e) {
-    failure = e.what();
-    failure_kind = e.kind();
+  RunOutcome execute() {
+    start();
+    run_stages();
+    manifest_["run"]["seconds"] = std::chrono::duration<double>(Clock::now() - t0_).count();
+    manifest_["run"]["finished"] = iso_now();
+    if (!runs_.empty()) manifest_["stages"] = stage_report(cfg_, runs_, cache_);
+    return failure_.empty() ? succeed() : fail_run();
   }
 
-  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  manifest["run"]["seconds"] = seconds;
-  manifest["run"]["finished"] = iso_now();
-  if (!runs.empty()) manifest["stages"] = stage_report(cfg, runs, cache);
+ private:
+  void start() {
+    omp_set_num_threads(threads_);
+    omp_set_max_active_levels(2);
+    if (const int n = folder_.mark_interrupted(); n > 0)
+      log_->warn("{} interrupted run folder(s) from earlier runs marked .incomplete", n);
+    cache_.clean_staging();
+    std::filesystem::create_directories(partial_);
+    Logging::open_json_log(partial_ / "log.jsonl");
+    t0_ = Clock::now();
+    log_->info("run {} of {} ({} stage(s), {} thread(s)) into {}", run_id_, cfg_.file.filename().string(),
+               std::count(selected_.begin(), selected_.end(), true), threads_, out_.string());
+    Logging::event({{"event", "run_start"}, {"run", run_id_}, {"config", cfg_.file.string()}, {"threads", threads_}});
+    manifest_ = {{"manifest_version", 1},
+                 {"versions", version_info()},
+                 {"run", {{"id", run_id_}, {"name", cfg_.run.name}, {"started", iso_now()}, {"threads", threads_},
+                          {"only", opts_.only}, {"force", opts_.force}}},
+                 {"config", {{"path", cfg_.file.string()}, {"sha256", cfg_.sha256}, {"text", cfg_.text},
+                             {"overrides", cfg_.overrides}}},
+                 {"inputs", json::array()}};
+  }
 
-  if (!failure.empty()) {
-    manifest["run"]["status"] = "failed";
-    manifest["run"]["error"] = failure;
-    manifest["outputs"] = json::array();
-    write_file(partial / "manifest.json", manifest.dump(2) + "\n");
-    Logging::event({{"event", "run_end"}, {"run", run_id}, {"status", "failed"}, {"error", failure}});
+  void run_stages() {
+    try {
+      const DigestMap digests = digest_inputs(cfg_, selected_, &manifest_["inputs"]);
+      Executor exec(cfg_, opts_, cache_, digests, selected_, threads_);
+      exec.execute();
+      runs_ = exec.runs();
+      for (const auto& r : runs_)
+        if (r.status == Status::failed && failure_.empty()) {
+          failure_ = r.error;
+          failure_kind_ = r.error_kind;
+        }
+    } catch (const Error& e) {
+      failure_ = e.what();
+      failure_kind_ = e.kind();
+    }
+  }
+
+  RunOutcome fail_run() {
+    manifest_["run"]["status"] = "failed";
+    manifest_["run"]["error"] = failure_;
+    manifest_["outputs"] = json::array();
+    write_file(partial_ / "manifest.json", manifest_.dump(2) + "\n");
+    Logging::event({{"event", "run_end"}, {"run", run_id_}, {"status", "failed"}, {"error", failure_}});
     Logging::close_json_log();
-    outcome.run_dir = folder.mark_failed(run_id);
-    folder.retire(cfg.run.keep_runs, cfg.run.keep_failed);
-    outcome.exit_code = failure_kind == ErrorKind::input_data ? 3
-                        : failure_kind == ErrorKind::config   ? 2
-                                                              : 5;
-    outcome.message = failure;
-    log->error("run failed; the previous results under {}/latest are unchanged; details in {}", out.string(),
-               (outcome.run_dir / "log.jsonl").string());
+    RunOutcome outcome;
+    outcome.run_id = run_id_;
+    outcome.run_dir = folder_.mark_failed(run_id_);
+    folder_.retire(cfg_.run.keep_runs, cfg_.run.keep_failed);
+    outcome.exit_code = exit_code_of(failure_kind_);
+    outcome.message = failure_;
+    log_->error("run failed; the previous results under {}/latest are unchanged; details in {}", out_.string(),
+                (outcome.run_dir / "log.jsonl").string());
     return outcome;
   }
 
-  manifest["run"]["status"] = "success";
-  manifest["outputs"] = publish_outputs(cfg, runs, partial);
-  test_delay("NEXUSMAP_TEST_PUBLISH_DELAY_MS");
-  write_file(partial / "manifest.json", manifest.dump(2) + "\n");
-  Logging::event({{"event", "run_end"}, {"run", run_id}, {"status", "success"}, {"seconds", seconds}});
-  Logging::close_json_log();
-  outcome.run_dir = folder.complete(run_id);
-  if (all_selected) {
-    folder.point_latest(run_id);
-  } else {
-    log->info("partial run (--only): {}/latest left unchanged", out.string());
-  }
-  folder.retire(cfg.run.keep_runs, cfg.run.keep_failed);
-  if (all_selected) {
-    // Keep cache entries that a retained run still refers to.
-    std::set<std::string> keep;
-    for (const auto& dir : folder.complete_runs()) {
-      std::ifstream in(dir / "manifest.json");
-      if (!in) continue;
-      try {
-        const auto m = json::parse(in);
-        for (const auto& s : m.value("stages", json::array()))
-          if (s.contains("cache_entry")) keep.insert(s["cache_entry"].get<std::string>());
-      } catch (const std::exception&) {
-      }
+  RunOutcome succeed() {
+    const bool all_selected = std::all_of(selected_.begin(), selected_.end(), [](bool b) { return b; });
+    manifest_["run"]["status"] = "success";
+    manifest_["outputs"] = publish_outputs(cfg_, runs_, partial_);
+    test_delay("NEXUSMAP_TEST_PUBLISH_DELAY_MS");
+    write_file(partial_ / "manifest.json", manifest_.dump(2) + "\n");
+    Logging::event({{"event", "run_end"}, {"run", run_id_}, {"status", "success"},
+                    {"seconds", manifest_["run"]["seconds"]}});
+    Logging::close_json_log();
+    RunOutcome outcome;
+    outcome.run_id = run_id_;
+    outcome.run_dir = folder_.complete(run_id_);
+    if (all_selected) folder_.point_latest(run_id_);
+    else log_->info("partial run (--only): {}/latest left unchanged", out_.string());
+    folder_.retire(cfg_.run.keep_runs, cfg_.run.keep_failed);
+    if (all_selected) cache_.prune(entries_in_use(folder_));
+    int ran = 0, cached = 0;
+    for (const auto& r : runs_) {
+      ran += r.status == Status::ran;
+      cached += r.status == Status::cached;
     }
-    cache.prune(keep);
+    log_->info("run {} complete in {:.1f} s ({} ran, {} cached): {}", run_id_, manifest_["run"]["seconds"].get<double>(),
+               ran, cached, outcome.run_dir.string());
+    return outcome;
   }
-  int ran = 0, cached = 0;
-  for (const auto& r : runs) {
-    ran += r.status == Status::ran;
-    cached += r.status == Status::cached;
-  }
-  log->info("run {} complete in {:.1f} s ({} ran, {} cached): {}", run_id, seconds, ran, cached,
-            outcome.run_dir.string());
-  return outcome;
-}
 
+  const PipelineConfig& cfg_;
+  const RunOptions& opts_;
+  const std::vector<bool> selected_;
+  const std::filesystem::path out_;
+  const int threads_;
+  RunFolder folder_;
+  const std::string run_id_;
+  OutputLock lock_;
+  Cache cache_;
+  const std::filesystem::path partial_;
+  std::shared_ptr<spdlog::logger> log_ = Logging::get("nexusmap");
+  Clock::time_point t0_;
+  json manifest_;
+  std::vector<StageRun> runs_;
+  std::string failure_;
+  ErrorKind failure_kind_ = ErrorKind::stage;
+};
+
+}  // namespace
+
+RunOutcome run_pipeline(const PipelineConfig& cfg, const RunOptions& opts) { return Run(cfg, opts).execute(); }
+
+// Per stage: cached when every input's producer is cached (its entry says what it wrote) and an
+// entry for the stage's own key exists; an entry that cannot be read counts as "will run".
 void print_plan(const PipelineConfig& cfg, const RunOptions& opts, std::ostream& out) {
   const std::vector<bool> selected = select_stages(cfg, opts.only);
   const std::filesystem::path out_dir = opts.out_dir ? std::filesystem::absolute(*opts.out_dir) : cfg.run.output_dir;
-  Cache cache(out_dir / "cache");
+  const Cache cache(out_dir / "cache");
   const DigestMap digests = digest_inputs(cfg, selected, nullptr);
   const auto names = publish_names(cfg);
-  std::vector<std::string> keys(cfg.stages.size());
-  std::vector<bool> will_run(cfg.stages.size(), false);
+  std::vector<std::optional<CacheEntry>> entries(cfg.stages.size());
   out << fmt::format("plan for {} -> {}\n", cfg.file.string(), out_dir.string());
   for (std::size_t i = 0; i < cfg.stages.size(); ++i) {
     const auto& s = cfg.stages[i];
@@ -571,31 +612,26 @@ void print_plan(const PipelineConfig& cfg, const RunOptions& opts, std::ostream&
       bool upstream_runs = false;
       json input_hashes = json::object();
       for (const auto& [slot, ref] : s.inputs) {
-        const std::size_t u = cfg.index_of(ref.stage);
-        if (will_run[u] || keys[u].empty()) {
+        const auto& up = entries[cfg.index_of(ref.stage)];
+        const auto found = up ? up->artifacts.find(ref.artifact) : decltype(up->artifacts.end()){};
+        if (!up || found == up->artifacts.end()) {
+          // An optional output the producer did not write is simply not connected.
+          if (up && (s.def->info.input(slot) == nullptr || s.def->info.input(slot)->optional)) continue;
           upstream_runs = true;
           continue;
         }
-        std::ifstream in(cache.entry_dir(ref.stage, keys[u]) / "entry.json");
-        const auto entry = json::parse(in);
-        for (const auto& a : entry.at("artifacts"))
-          if (a.at("name") == ref.artifact)
-            input_hashes[slot] = input_identity(ref, artifact_from_json(a, {}).content_hash(), names);
+        input_hashes[slot] = input_identity(ref, found->second.content_hash(), names);
       }
-      const bool forced = opts.force && (opts.only.empty() || std::count(opts.only.begin(), opts.only.end(), s.id));
       if (upstream_runs) {
         status = "will run (an upstream stage runs)";
-        will_run[i] = true;
       } else {
-        keys[i] = cache_key(s, input_hashes, digests, own_output_names(s, names));
-        if (forced) {
+        const std::string key = cache_key(s, input_hashes, digests, own_output_names(s, names));
+        if (is_forced(opts, s.id)) {
           status = "will run (--force)";
-          will_run[i] = true;
-        } else if (cache.contains(s.id, keys[i])) {
+        } else if ((entries[i] = cache.peek(s.id, key))) {
           status = "cached";
         } else {
           status = "will run";
-          will_run[i] = true;
         }
       }
     }

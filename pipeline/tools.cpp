@@ -19,7 +19,9 @@
 #include <ogr_geometry.h>
 
 #include "nexusmap/version.hpp"
+#include "pipeline/cli_options.hpp"
 #include "pipeline/logging.hpp"
+#include "pipeline/stages/common.hpp"
 #include "rasters/cost/cost_distance.hpp"
 #include "rasters/io/crs.hpp"
 #include "rasters/core/error.hpp"
@@ -31,18 +33,56 @@
 
 namespace nexusmap {
 
-struct ToolArgs {
-  struct CostDistance {
-    std::string cost, sources, sources_layer, sources_where, out, backlinks;
-    int neighbours = 8;
-    double max_cost = std::numeric_limits<double>::infinity();
-  } cost_distance;
-  struct LeastCostPath {
-    std::string acc, backlinks, to, to_layer, name_field, out;
-  } least_cost_path;
+namespace {
+
+// The tools' options, declared once (pipeline/bind.hpp): the command line, its help and its checks
+// come from these declarations. File arguments are plain text: a missing input file is an input
+// error naming the flag (exit 3), as in the rest of the tool.
+struct CostDistanceArgs {
+  std::string cost, sources, sources_layer, sources_where, out;
+  std::optional<std::string> backlinks;
+  Neighbourhood neighbours = stages::kDefaultNeighbourhood;
+  std::optional<double> max_cost;
 };
 
-namespace {
+const OptionSet<CostDistanceArgs>& cost_distance_options() {
+  static const OptionSet<CostDistanceArgs> o = [] {
+    using A = CostDistanceArgs;
+    OptionSet<A> s;
+    s.text("cost", &A::cost, std::nullopt,
+           "Friction raster: cost per map unit (e.g. s/m); nodata, NaN or <= 0 is impassable");
+    s.text("sources", &A::sources, std::nullopt,
+           "Sources: a vector file (any OGR format; every cell a feature touches) or a raster whose non-zero valid "
+           "cells are sources");
+    s.text("sources_layer", &A::sources_layer, "", "Layer of the sources vector file");
+    s.text("sources_where", &A::sources_where, "", "OGR SQL filter on the sources, e.g. \"kind = 'town'\"");
+    stages::declare_neighbours(s, &A::neighbours);
+    s.number("max_cost", &A::max_cost, std::nullopt, "Cells costlier than this stay nodata").min(0);
+    s.text("out", &A::out, std::nullopt, "Accumulated cost (Float32 COG; nodata = unreached)");
+    s.text("backlinks", &A::backlinks, std::nullopt, "Back-links for least-cost-path (Byte COG, nodata 255)");
+    return s;
+  }();
+  return o;
+}
+
+struct LeastCostPathArgs {
+  std::string acc, backlinks, to, to_layer, name_field, out;
+};
+
+const OptionSet<LeastCostPathArgs>& least_cost_path_options() {
+  static const OptionSet<LeastCostPathArgs> o = [] {
+    using A = LeastCostPathArgs;
+    OptionSet<A> s;
+    s.text("acc", &A::acc, std::nullopt, "Accumulated cost written by cost-distance --out");
+    s.text("backlinks", &A::backlinks, std::nullopt, "Back-links written by cost-distance --backlinks");
+    s.text("to", &A::to, std::nullopt, "Destination points (any OGR format)");
+    s.text("to_layer", &A::to_layer, "", "Layer of the destinations file");
+    s.text("name_field", &A::name_field, "", "Attribute copied into the paths' name field");
+    s.text("out", &A::out, std::nullopt, "GeoPackage; layer least_cost_paths (replaced if present)");
+    return s;
+  }();
+  return o;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -106,7 +146,7 @@ std::vector<Seed> raster_sources(const std::string& path, const Grid& grid) {
 }
 
 // Features of a vector layer burnt onto the cost grid (every cell a feature touches).
-std::vector<Seed> vector_sources(const ToolArgs::CostDistance& a, const Grid& grid,
+std::vector<Seed> vector_sources(const CostDistanceArgs& a, const Grid& grid,
                                  const std::shared_ptr<spdlog::logger>& log) {
   VectorSource src;
   src.path = a.sources;
@@ -165,7 +205,7 @@ std::map<std::string, std::string> provenance(const std::string& command,
   return m;
 }
 
-int run_cost_distance(const ToolArgs::CostDistance& a) {
+int run_cost_distance(const CostDistanceArgs& a) {
   auto log = Logging::get("cost-distance");
   const auto t0 = Clock::now();
   Raster<float> friction = read_raster<float>(a.cost);
@@ -176,9 +216,10 @@ int run_cost_distance(const ToolArgs::CostDistance& a) {
   const std::vector<Seed> seeds = as_vector ? vector_sources(a, grid, log) : raster_sources(a.sources, grid);
 
   CostDistanceOptions options;
-  options.neighbourhood = a.neighbours == 16 ? Neighbourhood::knight16 : Neighbourhood::queen8;
-  options.max_cost = a.max_cost;
-  options.backlinks = !a.backlinks.empty();
+  options.neighbourhood = a.neighbours;
+  options.max_cost = a.max_cost.value_or(std::numeric_limits<double>::infinity());
+  options.backlinks = a.backlinks.has_value();
+  const int neighbours = static_cast<int>(a.neighbours);
   CostDistanceResult result;
   double search_seconds = 0;
   {
@@ -202,9 +243,9 @@ int run_cost_distance(const ToolArgs::CostDistance& a) {
   }
   friction = Raster<float>();  // no longer needed while the outputs are written
   log->info("{} of {} cells reached from {} source cell(s), {} neighbours, in {:.2f} s", result.settled, grid.cells(),
-            seeds.size(), a.neighbours, search_seconds);
+            seeds.size(), neighbours, search_seconds);
 
-  const std::string max_cost = std::isinf(a.max_cost) ? "none" : fmt::format("{}", a.max_cost);
+  const std::string max_cost = a.max_cost ? fmt::format("{}", *a.max_cost) : "none";
   CogOptions cog;
   cog.compression = "ZSTD";  // level 1: about twice as fast as DEFLATE 6 for files ~10% larger
   cog.level = 1;
@@ -213,7 +254,7 @@ int run_cost_distance(const ToolArgs::CostDistance& a) {
                                               {"sources", a.sources},
                                               {"sources_layer", a.sources_layer},
                                               {"sources_where", a.sources_where},
-                                              {"neighbours", std::to_string(a.neighbours)},
+                                              {"neighbours", std::to_string(neighbours)},
                                               {"max_cost", max_cost}});
   {
     // Float32 on disk (7 significant digits); the search accumulated in double.
@@ -231,14 +272,14 @@ int run_cost_distance(const ToolArgs::CostDistance& a) {
     cog.units = "";
     cog.integer_nodata = kNoBacklink;
     cog.overview_resampling = Resampling::nearest;
-    write_cog(result.backlinks, a.backlinks, cog);
+    write_cog(result.backlinks, *a.backlinks, cog);
   }
-  log->info("wrote {}{} in {:.1f} s", a.out, options.backlinks ? " and " + a.backlinks : "",
+  log->info("wrote {}{} in {:.1f} s", a.out, options.backlinks ? " and " + *a.backlinks : "",
             std::chrono::duration<double>(Clock::now() - t0).count());
   return 0;
 }
 
-int run_least_cost_path(const ToolArgs::LeastCostPath& a) {
+int run_least_cost_path(const LeastCostPathArgs& a) {
   auto log = Logging::get("least-cost-path");
   const Raster<double> acc = read_raster<double>(a.acc);
   const Raster<std::uint8_t> stored = read_raster<std::uint8_t>(a.backlinks);
@@ -329,40 +370,20 @@ int run_least_cost_path(const ToolArgs::LeastCostPath& a) {
 
 }  // namespace
 
+struct ToolArgs {
+  std::unique_ptr<DeclaredOptions> cost_distance, least_cost_path;
+};
+
 ToolCommands add_tool_commands(CLI::App& app) {
   ToolCommands t;
   t.args = std::make_shared<ToolArgs>();
-  auto& cd = t.args->cost_distance;
   t.cost_distance = app.add_subcommand(
       "cost-distance",
       "Accumulated cost from sources over a friction raster (isotropic, GRASS r.cost convention; docs/cost-distance.md)");
-  t.cost_distance->add_option("--cost", cd.cost, "Friction raster: cost per map unit (e.g. s/m); nodata, NaN or <= 0 "
-                                                 "is impassable")
-      ->required();
-  t.cost_distance->add_option("--sources", cd.sources, "Sources: a vector file (any OGR format; every cell a feature "
-                                                       "touches) or a raster whose non-zero valid cells are sources")
-      ->required();
-  t.cost_distance->add_option("--sources-layer", cd.sources_layer, "Layer of the sources vector file");
-  t.cost_distance->add_option("--sources-where", cd.sources_where, "OGR SQL filter on the sources, e.g. \"kind = 'town'\"");
-  t.cost_distance->add_option("--neighbours", cd.neighbours, "8 (queen) or 16 (adds knight's moves)")
-      ->check(CLI::IsMember({8, 16}))
-      ->capture_default_str();
-  t.cost_distance->add_option("--max-cost", cd.max_cost, "Cells costlier than this stay nodata")
-      ->check(CLI::NonNegativeNumber);
-  t.cost_distance->add_option("--out", cd.out, "Accumulated cost (Float32 COG; nodata = unreached)")->required();
-  t.cost_distance->add_option("--backlinks", cd.backlinks, "Back-links for least-cost-path (Byte COG, nodata 255)");
-
-  auto& lcp = t.args->least_cost_path;
+  t.args->cost_distance = std::make_unique<DeclaredOptions>(t.cost_distance, cost_distance_options().specs());
   t.least_cost_path = app.add_subcommand(
       "least-cost-path", "Least-cost paths from destination points back to the sources of a cost-distance run");
-  t.least_cost_path->add_option("--acc", lcp.acc, "Accumulated cost written by cost-distance --out")->required();
-  t.least_cost_path->add_option("--backlinks", lcp.backlinks, "Back-links written by cost-distance --backlinks")
-      ->required();
-  t.least_cost_path->add_option("--to", lcp.to, "Destination points (any OGR format)")->required();
-  t.least_cost_path->add_option("--to-layer", lcp.to_layer, "Layer of the destinations file");
-  t.least_cost_path->add_option("--name-field", lcp.name_field, "Attribute copied into the paths' name field");
-  t.least_cost_path->add_option("--out", lcp.out, "GeoPackage; layer least_cost_paths (replaced if present)")
-      ->required();
+  t.args->least_cost_path = std::make_unique<DeclaredOptions>(t.least_cost_path, least_cost_path_options().specs());
   return t;
 }
 
@@ -372,9 +393,9 @@ int run_tool_command(const ToolCommands& tools) {
   // Tools read each raster once into memory; a large GDAL block cache would only hold a second copy.
   if (tool) GDALSetCacheMax64(std::int64_t{64} << 20);
   if (tools.cost_distance != nullptr && tools.cost_distance->parsed())
-    return run_cost_distance(tools.args->cost_distance);
+    return run_cost_distance(tools.args->cost_distance->bind(cost_distance_options()));
   if (tools.least_cost_path != nullptr && tools.least_cost_path->parsed())
-    return run_least_cost_path(tools.args->least_cost_path);
+    return run_least_cost_path(tools.args->least_cost_path->bind(least_cost_path_options()));
   return -1;
 }
 

@@ -96,11 +96,11 @@ EOF
 
   echo "-- nexusmap cost-distance (whole tool: read GeoTIFF, sources, search, write COG)"
   read -r nm8_s nm8_kb < <(timed "$d/nm8.log" "$nexusmap" cost-distance --cost "$d/friction.tif" \
-                             --sources "$d/sources.geojson" --out "$d/acc8.tif")
+                             --sources "$d/sources.geojson" --neighbours 8 --out "$d/acc8.tif")
   read -r nm16_s nm16_kb < <(timed "$d/nm16.log" "$nexusmap" cost-distance --cost "$d/friction.tif" \
                                --sources "$d/sources.geojson" --neighbours 16 --out "$d/acc16.tif")
   read -r nmbl_s nmbl_kb < <(timed "$d/nmbl.log" "$nexusmap" cost-distance --cost "$d/friction.tif" \
-                               --sources "$d/sources.geojson" --out "$d/acc8b.tif" --backlinks "$d/bl8.tif")
+                               --sources "$d/sources.geojson" --neighbours 8 --out "$d/acc8b.tif" --backlinks "$d/bl8.tif")
   nm8_search=$(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$d/nm8.log.time" | head -1)
   nm16_search=$(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$d/nm16.log.time" | head -1)
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

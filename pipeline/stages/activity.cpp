@@ -9,6 +9,7 @@
 
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "pipeline/typed_stage.hpp"
 #include "rasters/core/error.hpp"
 #include "rasters/density/kernel_density.hpp"
 
@@ -17,73 +18,100 @@ namespace {
 
 using json = nlohmann::json;
 
-double transform_weight(double v, const std::string& how) {
-  if (how == "log1p") return std::log1p(v);
-  if (how == "sqrt") return std::sqrt(v);
+enum class WeightTransform { none, log1p, sqrt };
+
+struct ActivityOptions {
+  VectorSource events;
+  std::string date_field;
+  std::optional<std::string> from, to;
+  std::string type_field;
+  std::vector<std::string> types;
+  std::string weight_field;
+  WeightTransform weight_transform = WeightTransform::log1p;
+  double weight_offset = 1;
+  std::string precision_field;
+  std::map<std::string, double> precision_factors;
+  double half_life = 0;
+  std::optional<std::string> as_of;
+  Kernel kernel = Kernel::gaussian;
+  std::optional<double> bandwidth;
+};
+
+double transform_weight(double v, WeightTransform how) {
+  if (how == WeightTransform::log1p) return std::log1p(v);
+  if (how == WeightTransform::sqrt) return std::sqrt(v);
   return v;
 }
 
 }  // namespace
 
 StageDef activity() {
-  StageDef def;
-  def.info.kind = "activity";
-  def.info.summary = "Militant-activity density: kernel density of conflict events weighted by casualties, location "
-                     "precision and age (half-life decay), in weighted events per 100 km².";
-  def.info.options = {
-      OptionSpec::vector("events", "Event points: any OGR layer, or a CSV with x_field/y_field (lon/lat) columns."),
-      OptionSpec::string("date_field", "date_start", "Event date attribute (YYYY-MM-DD...); \"\" when there is none."),
-      OptionSpec::date("from", std::nullopt, "Keep events on or after this day.").optional(),
-      OptionSpec::date("to", std::nullopt, "Keep events on or before this day.").optional(),
-      OptionSpec::string("type_field", "", "Attribute with the event type, e.g. UCDP type_of_violence."),
-      OptionSpec::strings("types", std::vector<std::string>{}, "Keep only these type values (all when empty)."),
-      OptionSpec::string("weight_field", "", "Attribute with the event weight, e.g. UCDP best (deaths); \"\" = 1 each."),
-      OptionSpec::choice("weight_transform", {"none", "log1p", "sqrt"}, "log1p",
-                         "Damps mass-casualty events: log(1 + w), sqrt(w) or w itself."),
-      OptionSpec::number("weight_offset", 1.0, "Added to every weight after the transform, so an event with no deaths "
-                                               "still counts.").min(0),
-      OptionSpec::string("precision_field", "", "Attribute with the location precision code, e.g. UCDP where_prec."),
-      OptionSpec::number_map("precision_factors", "Weight factor by precision code, e.g. { 1 = 1.0, 2 = 0.8, 6 = 0.2 }.")
-          .min(0),
-      OptionSpec::number("half_life", 0.0, "Age decay half-life; 0 = no decay.").min(0).unit("days"),
-      OptionSpec::date("as_of", std::nullopt, "Reference date for age decay (default: the newest event kept).").optional(),
-      OptionSpec::choice("kernel", {"gaussian", "quartic"}, "gaussian", "Kernel shape."),
-      OptionSpec::number("bandwidth", std::nullopt, "Gaussian standard deviation or quartic radius (default: the "
-                                                    "spatial rule of thumb).").min(0).unit("m").optional(),
-  };
-  def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
-  def.info.outputs = {
-      {"density", ArtifactKind::raster, "activity_density", "Weighted events per 100 km².", false, "activity_density"},
+  StageSpec<ActivityOptions> spec{"activity",
+                               "Militant-activity density: kernel density of conflict events weighted by casualties, "
+                               "location precision and age (half-life decay), in weighted events per 100 km²."};
+  using O = ActivityOptions;
+  auto& opt = spec.options;
+  opt.vector("events", &O::events, "Event points: any OGR layer, or a CSV with x_field/y_field (lon/lat) columns.");
+  opt.text("date_field", &O::date_field, "date_start", "Event date attribute (YYYY-MM-DD...); \"\" when there is none.");
+  opt.date("from", &O::from, std::nullopt, "Keep events on or after this day.");
+  opt.date("to", &O::to, std::nullopt, "Keep events on or before this day.");
+  opt.text("type_field", &O::type_field, "", "Attribute with the event type, e.g. UCDP type_of_violence.");
+  opt.strings("types", &O::types, {}, "Keep only these type values (all when empty).");
+  opt.text("weight_field", &O::weight_field, "", "Attribute with the event weight, e.g. UCDP best (deaths); \"\" = 1 each.");
+  opt.choice("weight_transform", &O::weight_transform,
+           Choices<WeightTransform>{{"none", WeightTransform::none}, {"log1p", WeightTransform::log1p},
+                                    {"sqrt", WeightTransform::sqrt}},
+           WeightTransform::log1p, "Damps mass-casualty events: log(1 + w), sqrt(w) or w itself.");
+  opt.number("weight_offset", &O::weight_offset, 1.0,
+           "Added to every weight after the transform, so an event with no deaths still counts.")
+      .min(0);
+  opt.text("precision_field", &O::precision_field, "", "Attribute with the location precision code, e.g. UCDP where_prec.");
+  opt.number_map("precision_factors", &O::precision_factors,
+               "Weight factor by precision code, e.g. { 1 = 1.0, 2 = 0.8, 6 = 0.2 }.")
+      .min(0);
+  opt.number("half_life", &O::half_life, 0.0, "Age decay half-life; 0 = no decay.").min(0).unit("days");
+  opt.date("as_of", &O::as_of, std::nullopt, "Reference date for age decay (default: the newest event kept).");
+  opt.choice("kernel", &O::kernel, Choices<Kernel>{{"gaussian", Kernel::gaussian}, {"quartic", Kernel::quartic}},
+           Kernel::gaussian, "Kernel shape.");
+  opt.number("bandwidth", &O::bandwidth, std::nullopt,
+           "Gaussian standard deviation or quartic radius (default: the spatial rule of thumb).")
+      .min(0).unit("m");
+  spec.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
+  Presentation density_view = raster_presentation("Militant activity density", "weighted events per 100 km²",
+                                             RasterStyle::uniform);
+  density_view.order = 160;
+  density_view.map = MapDecl{"map_activity", "Militant activity", 3, 0, false,
+                        "Map: militant activity density, with provinces and least-cost paths."};
+  spec.outputs = {
+      {"density", ArtifactKind::raster, "activity_density", "Weighted events per 100 km².", false, "activity_density",
+       density_view},
       {"events", ArtifactKind::vector, "", "The events used, with their final weights."},
   };
-  def.check = [](json& o) {
-    if (!o["from"].is_null() && !o["to"].is_null() && o["from"].get<std::string>() > o["to"].get<std::string>())
-      config_error(fmt::format("from {} is after to {}", o["from"].get<std::string>(), o["to"].get<std::string>()));
-    if (o["date_field"].get<std::string>().empty() &&
-        (!o["from"].is_null() || !o["to"].is_null() || o["half_life"].get<double>() > 0))
+  spec.check = [](ActivityOptions& a) {
+    if (a.from && a.to && *a.from > *a.to) config_error(fmt::format("from {} is after to {}", *a.from, *a.to));
+    if (a.date_field.empty() && (a.from || a.to || a.half_life > 0))
       config_error("date filters and half_life need a date_field");
   };
-  def.run = [](StageContext& ctx) {
+  spec.run = [](StageContext& ctx, const ActivityOptions& o) {
     const Grid grid = ctx.grid();
-    const std::string date_field = ctx.text("date_field");
-    const std::string type_field = ctx.text("type_field");
-    const std::string weight_field = ctx.text("weight_field");
-    const std::string precision_field = ctx.text("precision_field");
+    const std::string& date_field = o.date_field;
+    const std::string& type_field = o.type_field;
+    const std::string& weight_field = o.weight_field;
+    const std::string& precision_field = o.precision_field;
     std::vector<std::string> required;
     for (const auto& f : {date_field, type_field, weight_field, precision_field})
       if (!f.empty()) required.push_back(f);
-    const FeatureTable events = read_layer(ctx, "events", grid, required, true);
+    const FeatureTable events = read_layer(ctx, o.events, "events", grid, required, true);
     const int di = date_field.empty() ? -1 : events.field_index(date_field);
     const int ti = type_field.empty() ? -1 : events.field_index(type_field);
     const int wi = weight_field.empty() ? -1 : events.field_index(weight_field);
     const int pi = precision_field.empty() ? -1 : events.field_index(precision_field);
-    std::vector<std::string> types;
-    for (const auto& t : ctx.options().at("types")) types.push_back(t);
-    const auto from = ctx.has("from") ? parse_day(ctx.text("from")) : std::nullopt;
-    const auto to = ctx.has("to") ? parse_day(ctx.text("to")) : std::nullopt;
-    const auto& factors = ctx.options().at("precision_factors");
-    const std::string transform = ctx.text("weight_transform");
-    const double offset = ctx.number("weight_offset");
+    const std::vector<std::string>& types = o.types;
+    const auto from = o.from ? parse_day(*o.from) : std::nullopt;
+    const auto to = o.to ? parse_day(*o.to) : std::nullopt;
+    const auto& factors = o.precision_factors;
+    const WeightTransform transform = o.weight_transform;
+    const double offset = o.weight_offset;
 
     struct Kept {
       const Feature* f;
@@ -97,7 +125,7 @@ StageDef activity() {
       std::optional<std::int64_t> day;
       if (di >= 0) {
         day = parse_day(attr_string(events, f, di));
-        if (!day && (from || to || ctx.number("half_life") > 0)) {
+        if (!day && (from || to || o.half_life > 0)) {
           ++dropped["no date"];
           continue;
         }
@@ -122,7 +150,7 @@ StageDef activity() {
       }
       if (pi >= 0) {
         const std::string code = attr_string(events, f, pi);
-        if (factors.contains(code)) w *= factors[code].get<double>();
+        if (factors.count(code)) w *= factors.at(code);
         else ++unknown_precision;
       }
       kept.push_back({&f, day, w});
@@ -130,15 +158,15 @@ StageDef activity() {
     // Reference date: as_of, else the newest kept event; events after it have not happened yet.
     // (A plain value and flag rather than std::optional: GCC 12 warns falsely on the optional here.)
     std::int64_t as_of_day = std::numeric_limits<std::int64_t>::min();
-    if (ctx.has("as_of")) {
-      as_of_day = parse_day(ctx.text("as_of")).value_or(as_of_day);
+    if (o.as_of) {
+      as_of_day = parse_day(*o.as_of).value_or(as_of_day);
     } else {
       for (const auto& k : kept)
         if (k.day) as_of_day = std::max(as_of_day, *k.day);
     }
     const bool have_as_of = as_of_day != std::numeric_limits<std::int64_t>::min();
     const std::string as_of_text = have_as_of ? format_day(as_of_day) : std::string{};
-    const double half_life = ctx.number("half_life");
+    const double half_life = o.half_life;
     std::vector<WeightedPoint> points;
     FeatureTable used;
     used.name = "events";
@@ -180,9 +208,9 @@ StageDef activity() {
     ctx.record("as_of", as_of_text);
 
     KdeOptions ko;
-    ko.kernel = ctx.text("kernel") == "quartic" ? Kernel::quartic : Kernel::gaussian;
-    if (ctx.has("bandwidth")) {
-      ko.bandwidth = ctx.number("bandwidth");
+    ko.kernel = o.kernel;
+    if (o.bandwidth) {
+      ko.bandwidth = *o.bandwidth;
     } else if (points.size() >= 2) {
       ko.bandwidth = rule_of_thumb_bandwidth(points);
     } else {
@@ -221,13 +249,11 @@ StageDef activity() {
     ctx.log().info("{} events ({} outside the grid, those within {:.0f} km still count), bandwidth {:.0f} m, as of {}",
                    points.size(), outside, support / 1000.0, ko.bandwidth, have_as_of ? as_of_text : "n/a");
     ctx.write_raster("density", density,
-                     {"Militant activity density", "weighted events per 100 km2", RasterStyle::uniform,
-                      Resampling::average,
-                      {{"NEXUSMAP_BANDWIDTH_M", fmt::format("{}", ko.bandwidth)},
-                       {"NEXUSMAP_AS_OF", as_of_text}}});
+                     {Resampling::average,
+                      {{"NEXUSMAP_BANDWIDTH_M", fmt::format("{}", ko.bandwidth)}, {"NEXUSMAP_AS_OF", as_of_text}}});
     ctx.write_vector("events", used);
   };
-  return def;
+  return make_stage(std::move(spec));
 }
 
 }  // namespace nexusmap::stages

@@ -11,6 +11,7 @@
 #include "rasters/cost/travel_time.hpp"
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "pipeline/typed_stage.hpp"
 #include "rasters/core/error.hpp"
 #include "vectors/rasterize.hpp"
 
@@ -18,6 +19,26 @@ namespace nexusmap::stages {
 namespace {
 
 using json = nlohmann::json;
+
+struct Closure {
+  std::string crossing, from, to;
+};
+
+struct BarriersOptions {
+  std::optional<VectorSource> rivers, crossings;
+  std::string crossing_name_field;
+  double crossing_hours = 0;
+  std::string crossing_hours_field;
+  double crossing_snap = 0;
+  double crossing_radius = 0;
+  std::vector<Closure> closures;
+  std::string date;
+  std::optional<VectorSource> borders, countries;
+  std::string country_field;
+  double border_hours = 0;
+  std::map<std::string, double> enforcement;
+  double default_enforcement = 1;
+};
 
 struct Crossing {
   std::string name;
@@ -31,77 +52,86 @@ struct Crossing {
 }  // namespace
 
 StageDef barriers() {
-  StageDef def;
-  def.info.kind = "barriers";
-  def.info.summary =
+  StageSpec<BarriersOptions> spec{
+      "barriers",
       "Rivers as barriers passable only near open crossing points; crossings with cost and closures; borders with "
-      "an enforcement penalty.";
-  def.info.options = {
-      OptionSpec::vector("rivers", "River lines; filter classes with `where` (e.g. \"level <= 2\").").optional(),
-      OptionSpec::vector("crossings", "Crossing points (bridges, fords, border posts).").optional(),
-      OptionSpec::string("crossing_name_field", "crossing", "Attribute naming each crossing."),
-      OptionSpec::number("crossing_hours", 1.0, "Time to pass a crossing (checks, waiting, the bridge itself).")
-          .min(0).unit("h"),
-      OptionSpec::string("crossing_hours_field", "", "Attribute with a per-crossing time in hours (overrides "
-                         "crossing_hours where set)."),
-      OptionSpec::number("crossing_snap", 0.0,
-                         "Move each crossing point to the nearest river or border cell within this distance first "
-                         "(for points placed at a nearby town rather than on the bridge); 0 = as given.")
-          .min(0).unit("m"),
-      OptionSpec::number("crossing_radius", 3000.0,
-                         "River and border cells within this distance of an open crossing point are passable.")
-          .min(0).unit("m"),
-      OptionSpec::records("closures",
-                          {OptionSpec::string("crossing", std::nullopt, "Crossing name (as in crossing_name_field)."),
-                           OptionSpec::date("from", std::nullopt, "First closed day."),
-                           OptionSpec::date("to", std::nullopt, "Last closed day.")},
-                          "Date ranges in which a crossing is closed (impassable for runs dated inside the range)."),
-      OptionSpec::date("date", "today", "Date of the run, for closures (ignored when there are none)."),
-      OptionSpec::vector("borders", "National border lines; leaving the border band costs border_hours.").optional(),
-      OptionSpec::vector("countries", "Country polygons, to scale the border penalty by the country entered.")
-          .optional(),
-      OptionSpec::string("country_field", "country_a3", "Attribute of `countries` with the country code."),
-      OptionSpec::number("border_hours", 4.0, "Penalty for crossing a national border away from an open crossing.")
-          .min(0).unit("h"),
-      OptionSpec::number_map("enforcement", "Border enforcement factor of the country entered, by country code, "
-                                            "e.g. { TJK = 1.5, AFG = 0.5 }.")
-          .min(0),
-      OptionSpec::number("default_enforcement", 1.0, "Enforcement factor of countries not listed.").min(0),
+      "an enforcement penalty."};
+  auto& opt = spec.options;
+  opt.vector("rivers", &BarriersOptions::rivers, "River lines; filter classes with `where` (e.g. \"level <= 2\").");
+  opt.vector("crossings", &BarriersOptions::crossings, "Crossing points (bridges, fords, border posts).");
+  opt.text("crossing_name_field", &BarriersOptions::crossing_name_field, "crossing", "Attribute naming each crossing.");
+  opt.number("crossing_hours", &BarriersOptions::crossing_hours, 1.0,
+           "Time to pass a crossing (checks, waiting, the bridge itself).")
+      .min(0).unit("h");
+  opt.text("crossing_hours_field", &BarriersOptions::crossing_hours_field, "",
+         "Attribute with a per-crossing time in hours (overrides crossing_hours where set).");
+  opt.number("crossing_snap", &BarriersOptions::crossing_snap, 0.0,
+           "Move each crossing point to the nearest river or border cell within this distance first (for points "
+           "placed at a nearby town rather than on the bridge); 0 = as given.")
+      .min(0).unit("m");
+  opt.number("crossing_radius", &BarriersOptions::crossing_radius, 3000.0,
+           "River and border cells within this distance of an open crossing point are passable.")
+      .min(0).unit("m");
+  OptionSet<Closure> closure;
+  closure.text("crossing", &Closure::crossing, std::nullopt, "Crossing name (as in crossing_name_field).");
+  closure.date("from", &Closure::from, std::nullopt, "First closed day.");
+  closure.date("to", &Closure::to, std::nullopt, "Last closed day.");
+  opt.records("closures", &BarriersOptions::closures, closure,
+            "Date ranges in which a crossing is closed (impassable for runs dated inside the range).");
+  opt.date("date", &BarriersOptions::date, "today", "Date of the run, for closures (ignored when there are none).");
+  opt.vector("borders", &BarriersOptions::borders, "National border lines; leaving the border band costs border_hours.");
+  opt.vector("countries", &BarriersOptions::countries, "Country polygons, to scale the border penalty by the country entered.");
+  opt.text("country_field", &BarriersOptions::country_field, "country_a3", "Attribute of `countries` with the country code.");
+  opt.number("border_hours", &BarriersOptions::border_hours, 4.0,
+           "Penalty for crossing a national border away from an open crossing.")
+      .min(0).unit("h");
+  opt.number_map("enforcement", &BarriersOptions::enforcement,
+               "Border enforcement factor of the country entered, by country code, e.g. { TJK = 1.5, AFG = 0.5 }.")
+      .min(0);
+  opt.number("default_enforcement", &BarriersOptions::default_enforcement, 1.0, "Enforcement factor of countries not listed.")
+      .min(0);
+  spec.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
+  Presentation crossings_view = raster_presentation("Border crossings", "", RasterStyle::none, kGroupInputs);
+  crossings_view.gpkg_layer = "crossings";
+  crossings_view.gpkg_role = "inputs";
+  crossings_view.geometry = GeometryKind::point;
+  crossings_view.look = VectorLook::crossings;
+  crossings_view.visible = true;
+  crossings_view.order = 10;
+  spec.outputs = {
+      {"barrier", ArtifactKind::raster, "", "Cell flags: 1 river, 2 border band, 4 open crossing zone, 8 closed crossing zone.",
+       false, {}, raster_presentation("Barrier flags", "", RasterStyle::none, kGroupInputs)},
+      {"crossing", ArtifactKind::raster, "", "Index of the crossing whose zone the cell lies in.", false, {},
+       raster_presentation("Crossing index", "", RasterStyle::none, kGroupInputs)},
+      {"border_penalty", ArtifactKind::raster, "", "Hours charged when a move leaves the border band into this cell.",
+       false, {}, raster_presentation("Border penalty", "h", RasterStyle::none, kGroupInputs)},
+      {"crossings", ArtifactKind::vector, "", "Crossing points with name, hours, open flag and zone size.", false, {},
+       crossings_view},
   };
-  def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
-  def.info.outputs = {
-      {"barrier", ArtifactKind::raster, "", "Cell flags: 1 river, 2 border band, 4 open crossing zone, 8 closed crossing zone."},
-      {"crossing", ArtifactKind::raster, "", "Index of the crossing whose zone the cell lies in."},
-      {"border_penalty", ArtifactKind::raster, "", "Hours charged when a move leaves the border band into this cell."},
-      {"crossings", ArtifactKind::vector, "", "Crossing points with name, hours, open flag and zone size."},
-  };
-  def.check = [](json& o) {
-    if (o["closures"].empty()) o["date"] = "n/a";  // keeps the cache key stable from day to day
-    for (const auto& c : o["closures"])
-      if (c["from"].get<std::string>() > c["to"].get<std::string>())
-        config_error(fmt::format("closure of '{}': from {} is after to {}", c["crossing"].get<std::string>(),
-                                 c["from"].get<std::string>(), c["to"].get<std::string>()));
-    if (!o["enforcement"].empty() && o["countries"].is_null())
+  spec.check = [](BarriersOptions& b) {
+    if (b.closures.empty()) b.date = "n/a";  // keeps the cache key stable from day to day
+    for (const auto& c : b.closures)
+      if (c.from > c.to) config_error(fmt::format("closure of '{}': from {} is after to {}", c.crossing, c.from, c.to));
+    if (!b.enforcement.empty() && !b.countries)
       config_error("`enforcement` needs `countries` (polygons telling which country each cell is in)");
-    if (o["rivers"].is_null() && o["borders"].is_null() && o["crossings"].is_null())
-      config_error("give at least one of `rivers`, `borders` or `crossings`");
+    if (!b.rivers && !b.borders && !b.crossings) config_error("give at least one of `rivers`, `borders` or `crossings`");
   };
-  def.run = [](StageContext& ctx) {
+  spec.run = [](StageContext& ctx, const BarriersOptions& o) {
     const Grid grid = ctx.grid();
     const CellIndex n = grid.cells();
     Raster<std::uint8_t> flags(grid, 0);
     RasterizeOptions touched;
     touched.all_touched = true;  // a line must leave no gap a diagonal move could slip through
 
-    if (ctx.has("rivers")) {
-      const FeatureTable rivers = read_layer(ctx, "rivers", grid, {}, true);
+    if (o.rivers) {
+      const FeatureTable rivers = read_layer(ctx, *o.rivers, "rivers", grid, {}, true);
       const auto geoms = rivers.geometries();
       const Raster<float> burnt = rasterize(grid, geoms, {}, touched);
       for (CellIndex i = 0; i < n; ++i)
         if (burnt.valid(i)) flags[i] |= travel_flags::river;
     }
-    if (ctx.has("borders")) {
-      const FeatureTable borders = read_layer(ctx, "borders", grid, {}, true);
+    if (o.borders) {
+      const FeatureTable borders = read_layer(ctx, *o.borders, "borders", grid, {}, true);
       const auto geoms = borders.geometries();
       const Raster<float> burnt = rasterize(grid, geoms, {}, touched);
       for (CellIndex i = 0; i < n; ++i)
@@ -113,15 +143,15 @@ StageDef barriers() {
     std::vector<Crossing> crossings;
     FeatureTable crossing_table;
     Raster<std::int32_t> crossing_index(grid);
-    if (ctx.has("crossings")) {
-      const std::string name_field = ctx.text("crossing_name_field");
-      const std::string hours_field = ctx.text("crossing_hours_field");
+    if (o.crossings) {
+      const std::string& name_field = o.crossing_name_field;
+      const std::string& hours_field = o.crossing_hours_field;
       std::vector<std::string> required = {name_field};
       if (!hours_field.empty()) required.push_back(hours_field);
-      crossing_table = read_layer(ctx, "crossings", grid, required, true);
+      crossing_table = read_layer(ctx, *o.crossings, "crossings", grid, required, true);
       const int name_i = crossing_table.field_index(name_field);
       const int hours_i = hours_field.empty() ? -1 : crossing_table.field_index(hours_field);
-      const auto day = parse_day(ctx.text("date"));
+      const auto day = parse_day(o.date);
       std::set<std::string> names;
       for (const auto& f : crossing_table.features) {
         Crossing c;
@@ -130,25 +160,25 @@ StageDef barriers() {
         f.geometry->Centroid(&centre);
         c.x = centre.getX();
         c.y = centre.getY();
-        c.hours = ctx.number("crossing_hours");
+        c.hours = o.crossing_hours;
         if (hours_i >= 0)
           if (auto h = attr_number(crossing_table.attr(f, hours_i)); h && *h >= 0) c.hours = *h;
         names.insert(c.name);
         crossings.push_back(c);
       }
-      for (const auto& cl : ctx.options().at("closures")) {
-        const std::string name = cl["crossing"];
+      for (const Closure& cl : o.closures) {
+        const std::string& name = cl.crossing;
         if (!names.count(name)) {
           std::string all;
           for (const auto& nm : names) all += (all.empty() ? "'" : ", '") + nm + "'";
           input_error(fmt::format("closure names crossing '{}', which is not in {}; crossings are {}", name,
-                                  ctx.vector("crossings").describe(), all));
+                                  o.crossings->describe(), all));
         }
-        const auto from = parse_day(cl["from"]), to = parse_day(cl["to"]);
+        const auto from = parse_day(cl.from), to = parse_day(cl.to);
         for (auto& c : crossings)
           if (c.name == name && day && *day >= *from && *day <= *to) c.open = false;
       }
-      if (const double snap = ctx.number("crossing_snap"); snap > 0) {
+      if (const double snap = o.crossing_snap; snap > 0) {
         const auto reach_snap = static_cast<std::int64_t>(std::ceil(snap / grid.dx())) + 1;
         std::int64_t snapped = 0;
         for (Crossing& c : crossings) {
@@ -174,7 +204,7 @@ StageDef barriers() {
         }
         ctx.record("crossings_snapped", snapped);
       }
-      const double radius = ctx.number("crossing_radius");
+      const double radius = o.crossing_radius;
       const auto reach = static_cast<std::int64_t>(std::ceil(radius / grid.dx())) + 1;
       std::vector<double> best(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity());
       for (std::size_t ci = 0; ci < crossings.size(); ++ci) {
@@ -219,23 +249,23 @@ StageDef barriers() {
 
     // Border penalty of each cell outside the band, by the country the move enters.
     Raster<float> penalty(grid);
-    if (ctx.has("borders")) {
-      const double base = ctx.number("border_hours");
-      const double default_factor = ctx.number("default_enforcement");
+    if (o.borders) {
+      const double base = o.border_hours;
+      const double default_factor = o.default_enforcement;
       std::vector<double> factor_of;
       Raster<std::int32_t> country(grid);
-      if (ctx.has("countries")) {
-        const std::string field = ctx.text("country_field");
-        const FeatureTable countries = read_layer(ctx, "countries", grid, {field});
+      if (o.countries) {
+        const std::string& field = o.country_field;
+        const FeatureTable countries = read_layer(ctx, *o.countries, "countries", grid, {field});
         const int fi = countries.field_index(field);
-        const auto& enforcement = ctx.options().at("enforcement");
+        const auto& enforcement = o.enforcement;
         std::set<std::string> codes;
         for (const auto& f : countries.features) {
           const std::string code = attr_string(countries, f, fi);
           codes.insert(code);
-          factor_of.push_back(enforcement.contains(code) ? enforcement[code].get<double>() : default_factor);
+          factor_of.push_back(enforcement.count(code) ? enforcement.at(code) : default_factor);
         }
-        for (const auto& [code, v] : enforcement.items())
+        for (const auto& [code, v] : enforcement)
           if (!codes.count(code))
             ctx.log().warn("enforcement lists '{}', which no feature of `countries` has in '{}'", code, field);
         const auto geoms = countries.geometries();
@@ -261,7 +291,7 @@ StageDef barriers() {
     ctx.record("river_cells", rivers);
     ctx.record("border_band_cells", band);
     ctx.record("open_crossing_cells", zone);
-    ctx.record("date", ctx.text("date"));
+    ctx.record("date", o.date);
     ctx.log().info("{} river cells, {} border cells, {} cells in open crossing zones", rivers, band, zone);
 
     FeatureTable out;
@@ -277,12 +307,12 @@ StageDef barriers() {
       f.attributes = {c.name, c.hours, std::int64_t{c.open ? 1 : 0}, c.zone_cells, std::int64_t{c.inside ? 1 : 0}};
       out.features.push_back(std::move(f));
     }
-    ctx.write_raster("barrier", flags, {"Barrier flags", "", RasterStyle::none, Resampling::nearest, {}});
-    ctx.write_raster("crossing", crossing_index, {"Crossing index", "", RasterStyle::none, Resampling::nearest, {}});
-    ctx.write_raster("border_penalty", penalty, {"Border penalty", "h", RasterStyle::none, Resampling::nearest, {}});
+    ctx.write_raster("barrier", flags, {Resampling::nearest, {}});
+    ctx.write_raster("crossing", crossing_index, {Resampling::nearest, {}});
+    ctx.write_raster("border_penalty", penalty, {Resampling::nearest, {}});
     ctx.write_vector("crossings", out);
   };
-  return def;
+  return make_stage(std::move(spec));
 }
 
 }  // namespace nexusmap::stages

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "pipeline/stages/common.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -8,14 +9,13 @@
 
 namespace nexusmap::stages {
 
-FeatureTable read_layer(StageContext& ctx, const std::string& option, const Grid& grid,
+FeatureTable read_layer(StageContext& ctx, const VectorSource& src, const std::string& option, const Grid& grid,
                         const std::vector<std::string>& required_fields, bool allow_empty) {
   ReadOptions opts;
   opts.target_crs_wkt = grid.crs_wkt;
   opts.required_fields = required_fields;
   opts.allow_empty = allow_empty;
   RepairReport report;
-  const VectorSource src = ctx.vector(option);
   FeatureTable t = read_features(src, opts, &report);
   ctx.record(option + "_features", {{"read", report.read},
                                     {"kept", static_cast<std::int64_t>(t.features.size())},
@@ -25,6 +25,31 @@ FeatureTable read_layer(StageContext& ctx, const std::string& option, const Grid
   if (report.repaired > 0 || report.dropped > 0) ctx.log().warn("{} ({}): {}", option, src.describe(), report.summary());
   else ctx.log().debug("{} ({}): {}", option, src.describe(), report.summary());
   return t;
+}
+
+Presentation raster_presentation(std::string title, std::string units, RasterStyle style, std::string group) {
+  Presentation p;
+  p.title = std::move(title);
+  p.units = std::move(units);
+  p.style = style;
+  p.group = std::move(group);
+  return p;
+}
+
+Choices<Resampling> resampling_choices(std::initializer_list<Resampling> allowed) {
+  static const Choices<Resampling> all = {{"nearest", Resampling::nearest},
+                                          {"bilinear", Resampling::bilinear},
+                                          {"cubic", Resampling::cubic},
+                                          {"average", Resampling::average}};
+  Choices<Resampling> out;
+  for (const auto& c : all)
+    if (std::find(allowed.begin(), allowed.end(), c.second) != allowed.end()) out.push_back(c);
+  return out;
+}
+
+const Choices<Neighbourhood>& neighbourhood_choices() {
+  static const Choices<Neighbourhood> c = {{"8", Neighbourhood::queen8}, {"16", Neighbourhood::knight16}};
+  return c;
 }
 
 std::optional<std::int64_t> parse_day(const std::string& text) {

@@ -11,6 +11,7 @@
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/cost_model.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "pipeline/typed_stage.hpp"
 #include "rasters/cost/alternative_routes.hpp"
 #include "rasters/cost/cost_distance.hpp"
 #include "rasters/cost/least_cost_corridor.hpp"
@@ -25,6 +26,30 @@ namespace nexusmap::stages {
 namespace {
 
 using json = nlohmann::json;
+
+struct CorridorsOptions {
+  VectorSource sources;
+  double source_inset = 0;
+  std::optional<VectorSource> destinations;
+  std::string destination_name_field;
+  std::vector<std::string> destination_names;
+  bool north_edge = false;
+  double snap_radius = 0;
+  std::optional<VectorSource> provinces;
+  std::string province_name_field;
+  Neighbourhood neighbours = kDefaultNeighbourhood;
+  std::optional<double> max_hours;
+  CorridorThreshold corridor_mode = CorridorThreshold::percent;
+  double corridor_threshold = 10;
+  int alternatives = 3;
+  double alternative_penalty = 3;
+  double alternative_buffer = 2000;
+  int frequency_draws = 50;
+  std::int64_t frequency_seed = 1;
+  double frequency_sigma = 0.3;
+  double frequency_correlation = 20000;
+  double crossing_sigma = 0.5;
+};
 
 struct Destination {
   std::string name;
@@ -53,16 +78,15 @@ std::vector<CellIndex> cells_near(const Grid& g, double x, double y, double radi
   return out;
 }
 
-std::vector<Destination> read_destinations(StageContext& ctx, const Grid& grid) {
+std::vector<Destination> read_destinations(StageContext& ctx, const CorridorsOptions& o, const Grid& grid) {
   std::vector<Destination> out;
-  if (ctx.has("destinations")) {
-    const std::string field = ctx.text("destination_name_field");
-    const FeatureTable t = read_layer(ctx, "destinations", grid, {field});
+  if (o.destinations) {
+    const std::string& field = o.destination_name_field;
+    const FeatureTable t = read_layer(ctx, *o.destinations, "destinations", grid, {field});
     const int fi = t.field_index(field);
-    std::vector<std::string> wanted;
-    for (const auto& v : ctx.options().at("destination_names")) wanted.push_back(v);
+    const std::vector<std::string>& wanted = o.destination_names;
     std::vector<std::string> found;
-    const double radius = ctx.number("snap_radius");
+    const double radius = o.snap_radius;
     std::vector<const OGRGeometry*> polygons;
     std::vector<std::size_t> polygon_dest;
     for (const auto& f : t.features) {
@@ -70,7 +94,7 @@ std::vector<Destination> read_destinations(StageContext& ctx, const Grid& grid) 
       if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
       if (std::find(found.begin(), found.end(), name) != found.end()) {
         ctx.log().warn("destination '{}' appears more than once in {}; the first is used", name,
-                       ctx.vector("destinations").describe());
+                       o.destinations->describe());
         continue;
       }
       found.push_back(name);
@@ -93,19 +117,15 @@ std::vector<Destination> read_destinations(StageContext& ctx, const Grid& grid) 
     }
     for (const auto& w : wanted)
       if (std::find(found.begin(), found.end(), w) == found.end())
-        input_error(fmt::format("destination '{}' is not in {} (field '{}')", w, ctx.vector("destinations").describe(), field));
+        input_error(fmt::format("destination '{}' is not in {} (field '{}')", w, o.destinations->describe(), field));
   }
-  if (ctx.flag("north_edge")) {
+  if (o.north_edge) {
     Destination d;
     d.name = "northern edge";
     for (std::int64_t c = 0; c < grid.width; ++c) d.candidates.push_back(grid.index(c, 0));
     out.push_back(std::move(d));
   }
   return out;
-}
-
-Neighbourhood neighbourhood_of(const StageContext& ctx) {
-  return ctx.text("neighbours") == "16" ? Neighbourhood::knight16 : Neighbourhood::queen8;
 }
 
 // The attributes of a traced route (cells destination-first).
@@ -167,108 +187,66 @@ OGRGeometryUniquePtr route_line(const Grid& grid, const std::vector<CellIndex>& 
   return OGRGeometryUniquePtr(line.release());
 }
 
-}  // namespace
+// What the phases share: the grid, the cost model and its edge cost, the provinces and crossing
+// names for describing routes, and the phase timings for the manifest.
+struct Corridors {
+  StageContext& ctx;
+  const CorridorsOptions& o;
+  Grid grid;
+  CostModel model;
+  TravelTime edge;
+  std::vector<Seed> seeds;
+  std::vector<std::string> crossing_names;
+  Raster<std::int32_t> province;
+  std::vector<std::string> province_names;
+  json timings = json::object();
+  std::chrono::steady_clock::time_point t_phase = std::chrono::steady_clock::now();
 
-StageDef corridors() {
-  StageDef def;
-  def.info.kind = "corridors";
-  def.info.summary =
-      "Least-cost trafficking corridors: accumulated hours from the sources, paths to each destination, the "
-      "least-cost corridor, k alternative routes and Monte Carlo route frequency.";
-  def.info.options = {
-      OptionSpec::vector("sources", "Where routes start: polygons (e.g. provinces by attribute) or points."),
-      OptionSpec::number("source_inset", 0.0, "Shrink source polygons by this distance first, so a boundary drawn "
-                                              "slightly across a border river does not start routes on the far bank.")
-          .min(0).unit("m"),
-      OptionSpec::vector("destinations", "Destination points (towns) or polygons.").optional(),
-      OptionSpec::string("destination_name_field", "name", "Attribute naming each destination."),
-      OptionSpec::strings("destination_names", std::vector<std::string>{},
-                          "Only these destinations (all features when empty)."),
-      OptionSpec::boolean("north_edge", false, "Also route to the northern edge of the grid."),
-      OptionSpec::number("snap_radius", 3000.0, "A destination point on an impassable or unreached cell is reached at "
-                                                "the nearest reached cell within this distance.")
-          .min(0).unit("m"),
-      OptionSpec::vector("provinces", "Province polygons, to list the provinces each path traverses.").optional(),
-      OptionSpec::string("province_name_field", "name", "Attribute naming each province."),
-      OptionSpec::choice("neighbours", {"8", "16"}, "16", "Move stencil: 8 neighbours, or 16 with knight's moves "
-                                                          "(length error 2.8% instead of 8.2%)."),
-      OptionSpec::number("max_hours", std::nullopt, "Stop accumulating beyond this many hours.").min(0).unit("h").optional(),
-      OptionSpec::choice("corridor_mode", {"percent", "hours"}, "percent",
-                         "Corridor threshold as a percentage of the least cost, or in hours."),
-      OptionSpec::number("corridor_threshold", 10.0, "Corridor slack over the least-cost route.").min(0),
-      OptionSpec::integer("alternatives", 3, "Routes per destination, the least-cost one included.").min(1).max(20),
-      OptionSpec::number("alternative_penalty", 3.0, "Time multiplier on and near earlier routes.").min(1.01),
-      OptionSpec::number("alternative_buffer", 2000.0, "Distance around earlier routes that is penalised too.").min(0).unit("m"),
-      OptionSpec::integer("frequency_draws", 50, "Monte Carlo draws for route frequency.").min(1).max(10000),
-      OptionSpec::integer("frequency_seed", 1, "Seed of the draws (same seed, same result)."),
-      OptionSpec::number("frequency_sigma", 0.3, "Standard deviation of log move-time multipliers.").min(0).max(3),
-      OptionSpec::number("frequency_correlation", 20000.0, "Correlation length of the cost noise.").min(0).unit("m"),
-      OptionSpec::number("crossing_sigma", 0.5, "Standard deviation of log crossing-time multipliers.").min(0).max(3),
-  };
-  def.info.inputs = {
-      {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."},
-      {"model", ArtifactKind::raster, "cost.model", false, "The travel-time model."},
-      {"crossings", ArtifactKind::vector, "barriers.crossings", true, "Crossing points, for their names."},
-  };
-  def.info.outputs = {
-      {"accumulated_cost", ArtifactKind::raster, "accumulated_cost", "Hours from the sources."},
-      {"backlinks", ArtifactKind::raster, "", "Move index towards the predecessor (docs/cost-distance.md)."},
-      {"paths", ArtifactKind::vector, "", "Least-cost path per destination."},
-      {"alternatives", ArtifactKind::vector, "", "Alternative routes per destination, with rank and hours."},
-      {"corridor", ArtifactKind::raster, "corridor", "1 inside the least-cost corridor of any destination."},
-      {"corridor_polygons", ArtifactKind::vector, "", "The corridor of each destination as polygons."},
-      {"route_frequency", ArtifactKind::raster, "route_frequency", "Share of Monte Carlo draws whose path uses the cell."},
-  };
-  def.check = [](json& o) {
-    if (o["destinations"].is_null() && !o["north_edge"].get<bool>())
-      config_error("give `destinations`, or set north_edge = true");
-  };
-  def.run = [](StageContext& ctx) {
-    // Phases and their times go to the debug log (nexusmap -v) and the manifest.
-    auto t_phase = std::chrono::steady_clock::now();
-    json timings = json::object();
-    const auto phase = [&](const char* name, double fraction) {
-      const auto now = std::chrono::steady_clock::now();
-      timings[name] = std::chrono::duration<double>(now - t_phase).count();
-      t_phase = now;
-      ctx.progress(fraction, name);
-    };
-    const Grid grid = ctx.grid();
-    const CostModel model = read_cost_model(ctx.input("model").path());
-    if (!model.grid().same_georeferencing(grid)) fail(ErrorKind::stage, "the cost model is not on the analysis grid");
-    const TravelTime edge(grid, model.layers(), model.params);
-    const Neighbourhood nb = neighbourhood_of(ctx);
+  Corridors(StageContext& c, const CorridorsOptions& opts, const Grid& g, CostModel m)
+      : ctx(c), o(opts), grid(g), model(std::move(m)), edge(grid, model.layers(), model.params) {}
 
-    // Sources: the passable cells of the source features.
-    FeatureTable sources = read_layer(ctx, "sources", grid);
-    if (const double inset = ctx.number("source_inset"); inset > 0) {
+  // Phases and their times go to the debug log (nexusmap -v) and the manifest.
+  void phase(const char* name, double fraction) {
+    const auto now = std::chrono::steady_clock::now();
+    timings[name] = std::chrono::duration<double>(now - t_phase).count();
+    t_phase = now;
+    ctx.progress(fraction, name);
+  }
+
+  [[nodiscard]] CostDistanceOptions search_options() const {
+    CostDistanceOptions cd;
+    cd.neighbourhood = o.neighbours;
+    if (o.max_hours) cd.max_cost = *o.max_hours;
+    return cd;
+  }
+
+  // The passable cells of the source features (polygons shrunk by source_inset first).
+  void read_sources() {
+    FeatureTable sources = read_layer(ctx, o.sources, "sources", grid);
+    if (o.source_inset > 0) {
       for (auto& f : sources.features) {
         if (f.geometry->getDimension() != 2) continue;
-        OGRGeometryUniquePtr shrunk(f.geometry->Buffer(-inset));
+        OGRGeometryUniquePtr shrunk(f.geometry->Buffer(-o.source_inset));
         if (shrunk && !shrunk->IsEmpty()) f.geometry = std::move(shrunk);
       }
     }
     const auto source_geoms = sources.geometries();
     const Raster<std::int32_t> source_ids = rasterize_ids(grid, source_geoms);
-    std::vector<Seed> seeds;
     for (CellIndex i = 0; i < source_ids.size(); ++i)
       if (source_ids.valid(i) && model.friction.valid(i)) seeds.push_back({i, 0.0});
     if (seeds.empty())
       input_error(fmt::format("the sources ({}) cover no passable cell of the grid; check the filter and the grid bounds",
-                              ctx.vector("sources").describe()));
+                              o.sources.describe()));
     ctx.record("source_cells", seeds.size());
-    phase("read", 0.05);
+  }
 
-    CostDistanceOptions cd;
-    cd.neighbourhood = nb;
-    if (ctx.has("max_hours")) cd.max_cost = ctx.number("max_hours");
-    const CostDistanceResult acc = cost_distance(grid, seeds, edge, cd);
-
-    std::vector<Destination> dests = read_destinations(ctx, grid);
+  // Each destination's cell and hours: a town at its own cell or the nearest reached one (not the
+  // cheapest: that could be on the near bank of the river the town lies beyond); unreachable ones
+  // are dropped with a warning.
+  std::vector<Destination> reach_destinations(const CostDistanceResult& acc) {
+    std::vector<Destination> dests = read_destinations(ctx, o, grid);
     json unreachable = json::array();
     for (auto& d : dests) {
-      // A town is reached at its own cell, or the nearest reached one (not the cheapest: that could be
-      // on the near bank of the river the town lies beyond).
       for (CellIndex c : d.candidates) {
         const double h = acc.accumulated[c];
         if (!std::isnan(h) && (std::isnan(d.hours) || h < d.hours)) {
@@ -285,25 +263,29 @@ StageDef corridors() {
     }
     std::erase_if(dests, [](const Destination& d) { return d.cell < 0; });
     ctx.record("unreachable_destinations", unreachable);
-    phase("accumulated cost", 0.2);
+    return dests;
+  }
 
-    std::vector<std::string> crossing_names;
+  // Crossing names (from the barriers stage) and provinces, for the route facts.
+  void read_route_context() {
     if (ctx.has_input("crossings")) {
       const FeatureTable c = ctx.vector_input("crossings");
       const int ni = c.field_index("name");
       for (const auto& f : c.features) crossing_names.push_back(attr_string(c, f, ni));
     }
-    Raster<std::int32_t> province;
-    std::vector<std::string> province_names;
-    if (ctx.has("provinces")) {
-      const std::string field = ctx.text("province_name_field");
-      const FeatureTable p = read_layer(ctx, "provinces", grid, {field});
+    if (o.provinces) {
+      const std::string& field = o.province_name_field;
+      const FeatureTable p = read_layer(ctx, *o.provinces, "provinces", grid, {field});
       const int fi = p.field_index(field);
       for (const auto& f : p.features) province_names.push_back(attr_string(p, f, fi));
       const auto geoms = p.geometries();
       province = rasterize_ids(grid, geoms);
     }
+  }
 
+  // The least-cost path of every destination, as lines with their facts.
+  FeatureTable trace_paths(const CostDistanceResult& acc, const std::vector<Destination>& dests,
+                           std::vector<std::vector<CellIndex>>& routes) {
     FeatureTable paths;
     paths.name = "least_cost_paths";
     paths.crs_wkt = grid.crs_wkt;
@@ -311,10 +293,9 @@ StageDef corridors() {
                     {"max_elevation_m", FieldType::real}, {"border_crossings", FieldType::integer},
                     {"crossing", FieldType::string},      {"provinces", FieldType::string}, {"cells", FieldType::integer}};
     json path_summary = json::array();
-    std::vector<std::vector<CellIndex>> least_cost_routes;
     for (const auto& d : dests) {
       const auto cells = trace_back(acc.backlinks, d.cell);
-      least_cost_routes.push_back(cells);
+      routes.push_back(cells);
       const RouteFacts f = describe_route(grid, cells, model, crossing_names, province, province_names);
       Feature feat;
       feat.fid = static_cast<std::int64_t>(paths.features.size()) + 1;
@@ -328,14 +309,19 @@ StageDef corridors() {
       ctx.log().info("{}: {:.1f} h, {:.0f} km, via {}", d.name, d.hours, f.km, f.crossings.empty() ? "no crossing" : f.crossings);
     }
     ctx.record("paths", path_summary);
+    return paths;
+  }
 
-    // Least-cost corridor per destination: A(x) + B(x) - A(dest), B on the reversed moves.
-    phase("paths", 0.3);
+  // Least-cost corridor per destination, A(x) + B(x) - A(dest) within the threshold, B on the
+  // reversed moves: the union as a mask and each destination's corridor as polygons.
+  Raster<std::uint8_t> corridor(const CostDistanceResult& acc, const std::vector<Destination>& dests,
+                                FeatureTable& polygons) {
     CorridorOptions co;
-    co.mode = ctx.text("corridor_mode") == "percent" ? CorridorThreshold::percent : CorridorThreshold::absolute;
-    co.value = ctx.number("corridor_threshold");
+    co.mode = o.corridor_mode;
+    co.value = o.corridor_threshold;
     std::vector<Raster<std::uint8_t>> masks(dests.size());
     const Reversed<TravelTime> reversed(grid, edge);
+    const CostDistanceOptions cd = search_options();
     parallel_jobs(static_cast<std::int64_t>(dests.size()), [&](std::int64_t di) {
       const auto& d = dests[static_cast<std::size_t>(di)];
       const Seed target[] = {{d.cell, 0.0}};
@@ -350,7 +336,6 @@ StageDef corridors() {
       masks[static_cast<std::size_t>(di)] = std::move(mask);
     });
     Raster<std::uint8_t> corridor(grid, 0);
-    FeatureTable polygons;
     polygons.name = "corridor_polygons";
     polygons.crs_wkt = grid.crs_wkt;
     polygons.fields = {{"destination", FieldType::string}, {"area_km2", FieldType::real}};
@@ -373,47 +358,51 @@ StageDef corridors() {
     for (CellIndex i = 0; i < corridor.size(); ++i)
       if (!model.friction.valid(i) && !corridor[i]) corridor.set_nodata(i);
     ctx.record("corridor_cells", std::count(corridor.values().begin(), corridor.values().end(), std::uint8_t{1}));
+    return corridor;
+  }
 
-    // Alternative routes per destination.
-    phase("corridors", 0.45);
+  // The next-best routes per destination (penalty method).
+  FeatureTable alternatives(const std::vector<Destination>& dests, const std::vector<std::vector<CellIndex>>& routes) {
     AlternativeRoutesOptions ao;
-    ao.routes = static_cast<int>(ctx.integer("alternatives"));
-    ao.penalty = ctx.number("alternative_penalty");
-    ao.buffer_cells = static_cast<std::int64_t>(std::llround(ctx.number("alternative_buffer") / grid.dx()));
-    ao.neighbourhood = nb;
+    ao.routes = o.alternatives;
+    ao.penalty = o.alternative_penalty;
+    ao.buffer_cells = static_cast<std::int64_t>(std::llround(o.alternative_buffer / grid.dx()));
+    ao.neighbourhood = o.neighbours;
     std::vector<std::vector<Route>> alt(dests.size());
     parallel_jobs(static_cast<std::int64_t>(dests.size()), [&](std::int64_t di) {
-      alt[static_cast<std::size_t>(di)] = alternative_routes(grid, seeds, dests[static_cast<std::size_t>(di)].cell, edge, ao,
-                                                             least_cost_routes[static_cast<std::size_t>(di)]);
+      alt[static_cast<std::size_t>(di)] = alternative_routes(grid, seeds, dests[static_cast<std::size_t>(di)].cell, edge,
+                                                             ao, routes[static_cast<std::size_t>(di)]);
     });
-    FeatureTable alternatives;
-    alternatives.name = "alternative_routes";
-    alternatives.crs_wkt = grid.crs_wkt;
-    alternatives.fields = {{"destination", FieldType::string}, {"rank", FieldType::integer}, {"hours", FieldType::real},
-                           {"km", FieldType::real}, {"crossing", FieldType::string}, {"provinces", FieldType::string}};
+    FeatureTable table;
+    table.name = "alternative_routes";
+    table.crs_wkt = grid.crs_wkt;
+    table.fields = {{"destination", FieldType::string}, {"rank", FieldType::integer}, {"hours", FieldType::real},
+                    {"km", FieldType::real}, {"crossing", FieldType::string}, {"provinces", FieldType::string}};
     for (std::size_t di = 0; di < dests.size(); ++di)
       for (const auto& r : alt[di]) {
         const RouteFacts f = describe_route(grid, r.cells, model, crossing_names, province, province_names);
         Feature feat;
-        feat.fid = static_cast<std::int64_t>(alternatives.features.size()) + 1;
+        feat.fid = static_cast<std::int64_t>(table.features.size()) + 1;
         feat.geometry = route_line(grid, r.cells);
         feat.attributes = {dests[di].name, std::int64_t{r.rank}, r.cost, f.km, f.crossings, f.provinces};
-        alternatives.features.push_back(std::move(feat));
+        table.features.push_back(std::move(feat));
       }
+    return table;
+  }
 
-    // Route frequency under cost uncertainty.
-    phase("alternative routes", 0.6);
-    RouteFrequencyOptions fo;
-    fo.draws = static_cast<int>(ctx.integer("frequency_draws"));
-    fo.seed = static_cast<std::uint64_t>(ctx.integer("frequency_seed"));
-    fo.sigma = ctx.number("frequency_sigma");
-    fo.correlation_cells = ctx.number("frequency_correlation") / grid.dx();
-    fo.crossing_sigma = ctx.number("crossing_sigma");
-    fo.neighbourhood = nb;
+  // Share of Monte Carlo draws (cost noise) whose routes use each cell.
+  Raster<float> frequency(const std::vector<Destination>& dests, const std::vector<std::vector<CellIndex>>& routes,
+                          RouteFrequencyOptions& fo) {
+    fo.draws = o.frequency_draws;
+    fo.seed = static_cast<std::uint64_t>(o.frequency_seed);
+    fo.sigma = o.frequency_sigma;
+    fo.correlation_cells = o.frequency_correlation / grid.dx();
+    fo.crossing_sigma = o.crossing_sigma;
+    fo.neighbourhood = o.neighbours;
     std::vector<CellIndex> dest_cells;
     for (const auto& d : dests) dest_cells.push_back(d.cell);
     const TravelTimeLayers base_layers = model.layers();
-    Raster<float> frequency = route_frequency(
+    Raster<float> freq = route_frequency(
         grid, seeds, dest_cells, model.crossing,
         [&](const float* noise, const float* crossing_noise) {
           TravelTimeLayers l = base_layers;
@@ -421,33 +410,156 @@ StageDef corridors() {
           l.crossing_noise = crossing_noise;
           return TravelTime(grid, l, model.params);
         },
-        fo, least_cost_routes);
-    for (CellIndex i = 0; i < frequency.size(); ++i)
-      if (!model.friction.valid(i) && frequency[i] == 0.0F) frequency.set_nodata(i);
+        fo, routes);
+    for (CellIndex i = 0; i < freq.size(); ++i)
+      if (!model.friction.valid(i) && freq[i] == 0.0F) freq.set_nodata(i);
+    return freq;
+  }
+};
 
-    phase("route frequency", 0.9);
-    ctx.record("seconds", timings);
-    ctx.log().debug("phases: {}", timings.dump());
+Presentation vector_presentation(std::string title, std::string layer, VectorLook look, GeometryKind geometry, int order) {
+  Presentation p;
+  p.title = std::move(title);
+  p.gpkg_layer = layer;
+  p.gpkg_role = std::move(layer);
+  p.look = look;
+  p.geometry = geometry;
+  p.group = kGroupCorridors;
+  p.visible = true;
+  p.order = order;
+  return p;
+}
+
+}  // namespace
+
+StageDef corridors() {
+  StageSpec<CorridorsOptions> spec{
+      "corridors",
+      "Least-cost trafficking corridors: accumulated hours from the sources, paths to each destination, the "
+      "least-cost corridor, k alternative routes and Monte Carlo route frequency."};
+  using O = CorridorsOptions;
+  auto& opt = spec.options;
+  opt.vector("sources", &O::sources, "Where routes start: polygons (e.g. provinces by attribute) or points.");
+  opt.number("source_inset", &O::source_inset, 0.0,
+           "Shrink source polygons by this distance first, so a boundary drawn slightly across a border river does "
+           "not start routes on the far bank.")
+      .min(0).unit("m");
+  opt.vector("destinations", &O::destinations, "Destination points (towns) or polygons.");
+  opt.text("destination_name_field", &O::destination_name_field, "name", "Attribute naming each destination.");
+  opt.strings("destination_names", &O::destination_names, {}, "Only these destinations (all features when empty).");
+  opt.flag("north_edge", &O::north_edge, false, "Also route to the northern edge of the grid.");
+  opt.number("snap_radius", &O::snap_radius, 3000.0,
+           "A destination point on an impassable or unreached cell is reached at the nearest reached cell within "
+           "this distance.")
+      .min(0).unit("m");
+  opt.vector("provinces", &O::provinces, "Province polygons, to list the provinces each path traverses.");
+  opt.text("province_name_field", &O::province_name_field, "name", "Attribute naming each province.");
+  declare_neighbours(opt, &O::neighbours);
+  opt.number("max_hours", &O::max_hours, std::nullopt, "Stop accumulating beyond this many hours.").min(0).unit("h");
+  opt.choice("corridor_mode", &O::corridor_mode,
+           Choices<CorridorThreshold>{{"percent", CorridorThreshold::percent}, {"hours", CorridorThreshold::absolute}},
+           CorridorThreshold::percent, "Corridor threshold as a percentage of the least cost, or in hours.");
+  opt.number("corridor_threshold", &O::corridor_threshold, 10.0, "Corridor slack over the least-cost route.").min(0);
+  opt.integer("alternatives", &O::alternatives, 3, "Routes per destination, the least-cost one included.").min(1).max(20);
+  opt.number("alternative_penalty", &O::alternative_penalty, 3.0, "Time multiplier on and near earlier routes.").min(1.01);
+  opt.number("alternative_buffer", &O::alternative_buffer, 2000.0, "Distance around earlier routes that is penalised too.")
+      .min(0).unit("m");
+  opt.integer("frequency_draws", &O::frequency_draws, 50, "Monte Carlo draws for route frequency.").min(1).max(10000);
+  opt.integer("frequency_seed", &O::frequency_seed, 1, "Seed of the draws (same seed, same result).");
+  opt.number("frequency_sigma", &O::frequency_sigma, 0.3, "Standard deviation of log move-time multipliers.").min(0).max(3);
+  opt.number("frequency_correlation", &O::frequency_correlation, 20000.0, "Correlation length of the cost noise.")
+      .min(0).unit("m");
+  opt.number("crossing_sigma", &O::crossing_sigma, 0.5, "Standard deviation of log crossing-time multipliers.")
+      .min(0).max(3);
+  spec.inputs = {
+      {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."},
+      {"model", ArtifactKind::raster, "cost.model", false, "The travel-time model."},
+      {"crossings", ArtifactKind::vector, "barriers.crossings", true, "Crossing points, for their names."},
+  };
+  Presentation accumulated_view = raster_presentation("Accumulated cost (travel time)", "hours", RasterStyle::sequential,
+                                                 kGroupCorridors);
+  accumulated_view.description = "Accumulated travel time from the sources";
+  accumulated_view.order = 190;
+  accumulated_view.map = MapDecl{"map_corridors", "Trafficking corridors", 2, 1, true, ""};
+  Presentation corridor_view = raster_presentation("Least-cost corridor", "", RasterStyle::binary, kGroupCorridors);
+  corridor_view.order = 110;
+  Presentation frequency_view = raster_presentation("Route frequency", "share of Monte Carlo draws", RasterStyle::uniform,
+                                               kGroupCorridors);
+  frequency_view.order = 140;
+  frequency_view.map = MapDecl{"map_corridors", "Trafficking corridors", 2, 0, true,
+                          "Map: route frequency (else accumulated cost) with corridor polygons, least-cost and "
+                          "alternative routes and crossings."};
+  spec.outputs = {
+      {"accumulated_cost", ArtifactKind::raster, "accumulated_cost", "Hours from the sources.", false, {}, accumulated_view},
+      {"backlinks", ArtifactKind::raster, "", "Move index towards the predecessor (docs/cost-distance.md).", false, {},
+       raster_presentation("Back-link move index", "", RasterStyle::none, kGroupCorridors)},
+      {"paths", ArtifactKind::vector, "", "Least-cost path per destination.", false, {},
+       vector_presentation("Least-cost paths", "least_cost_paths", VectorLook::paths, GeometryKind::line, 20)},
+      {"alternatives", ArtifactKind::vector, "", "Alternative routes per destination, with rank and hours.", false, {},
+       vector_presentation("Alternative routes", "alternative_routes", VectorLook::alternative_routes,
+                           GeometryKind::line, 30)},
+      {"corridor", ArtifactKind::raster, "corridor", "1 inside the least-cost corridor of any destination.", false, {},
+       corridor_view},
+      {"corridor_polygons", ArtifactKind::vector, "", "The corridor of each destination as polygons.", false, {},
+       vector_presentation("Corridor polygons", "corridor_polygons", VectorLook::corridor_polygons,
+                           GeometryKind::polygon, 40)},
+      {"route_frequency", ArtifactKind::raster, "route_frequency", "Share of Monte Carlo draws whose path uses the cell.",
+       false, {}, frequency_view},
+  };
+  spec.outputs[5].presentation->gpkg_role = "corridor";
+  spec.check = [](CorridorsOptions& c) {
+    if (!c.destinations && !c.north_edge) config_error("give `destinations`, or set north_edge = true");
+  };
+  spec.run = [](StageContext& ctx, const CorridorsOptions& o) {
+    const Grid grid = ctx.grid();
+    CostModel model = read_cost_model(ctx.input("model").path());
+    if (!model.grid().same_georeferencing(grid)) fail(ErrorKind::stage, "the cost model is not on the analysis grid");
+    Corridors c(ctx, o, grid, std::move(model));
+    c.read_sources();
+    c.phase("read", 0.05);
+
+    const CostDistanceResult acc = cost_distance(grid, c.seeds, c.edge, c.search_options());
+    const std::vector<Destination> dests = c.reach_destinations(acc);
+    c.phase("accumulated cost", 0.2);
+
+    c.read_route_context();
+    std::vector<std::vector<CellIndex>> routes;
+    const FeatureTable paths = c.trace_paths(acc, dests, routes);
+    c.phase("paths", 0.3);
+
+    FeatureTable polygons;
+    const Raster<std::uint8_t> corridor = c.corridor(acc, dests, polygons);
+    c.phase("corridors", 0.45);
+
+    const FeatureTable alternatives = c.alternatives(dests, routes);
+    c.phase("alternative routes", 0.6);
+
+    RouteFrequencyOptions fo;
+    const Raster<float> frequency = c.frequency(dests, routes, fo);
+    c.phase("route frequency", 0.9);
+
+    ctx.record("seconds", c.timings);
+    ctx.log().debug("phases: {}", c.timings.dump());
     Raster<float> hours(grid);
     for (CellIndex i = 0; i < hours.size(); ++i)
       if (!std::isnan(acc.accumulated[i])) hours[i] = static_cast<float>(acc.accumulated[i]);
     Raster<std::uint8_t> back = acc.backlinks;
     for (CellIndex i = 0; i < back.size(); ++i)
       if (back[i] == kNoBacklink) back.set_nodata(i);
-    ctx.write_raster("accumulated_cost", hours,
-                     {"Accumulated travel time from the sources", "h", RasterStyle::sequential, Resampling::average, {}});
-    ctx.write_raster("backlinks", back, {"Back-link move index", "", RasterStyle::none, Resampling::nearest, {}});
+    ctx.write_raster("accumulated_cost", hours);
+    ctx.write_raster("backlinks", back, {Resampling::nearest, {}});
     ctx.write_vector("paths", paths);
     ctx.write_vector("alternatives", alternatives);
-    ctx.write_raster("corridor", corridor, {"Least-cost corridor", "", RasterStyle::binary, Resampling::nearest,
-                                            {{"NEXUSMAP_CORRIDOR_MODE", ctx.text("corridor_mode")},
-                                             {"NEXUSMAP_CORRIDOR_THRESHOLD", fmt::format("{}", co.value)}}});
+    ctx.write_raster("corridor", corridor,
+                     {Resampling::nearest,
+                      {{"NEXUSMAP_CORRIDOR_MODE", o.corridor_mode == CorridorThreshold::percent ? "percent" : "hours"},
+                       {"NEXUSMAP_CORRIDOR_THRESHOLD", fmt::format("{}", o.corridor_threshold)}}});
     ctx.write_vector("corridor_polygons", polygons);
     ctx.write_raster("route_frequency", frequency,
-                     {"Route frequency", "share of draws", RasterStyle::uniform, Resampling::average,
+                     {Resampling::average,
                       {{"NEXUSMAP_DRAWS", std::to_string(fo.draws)}, {"NEXUSMAP_SEED", std::to_string(fo.seed)}}});
   };
-  return def;
+  return make_stage(std::move(spec));
 }
 
 }  // namespace nexusmap::stages

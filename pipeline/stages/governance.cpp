@@ -12,6 +12,7 @@
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/cost_model.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "pipeline/typed_stage.hpp"
 #include "rasters/cost/cost_distance.hpp"
 #include "rasters/core/error.hpp"
 #include "vectors/rasterize.hpp"
@@ -32,9 +33,34 @@ struct Bounds {
   double low, high;
 };
 
+// One indicator: a column of the country table, or a field of a subnational layer.
+struct Indicator {
+  VectorSource layer;  // subnational only
+  std::string field;   // subnational: the layer's attribute; country: the table's column
+  std::string name;
+  bool higher_is_weaker = false;
+  std::optional<double> low, high;
+  double weight = 1;
+  [[nodiscard]] std::string label() const { return name.empty() ? field : name; }
+};
+
+struct GovernanceOptions {
+  VectorSource units;
+  std::string unit_country_field, unit_name_field;
+  std::optional<std::filesystem::path> country_table;
+  std::string country_key, year_field;
+  std::optional<std::int64_t> year;
+  std::map<std::string, std::string> country_aliases;
+  std::vector<Indicator> country_indicators, subnational;
+  bool missing_uses_country = true;
+  std::optional<VectorSource> centres;
+  double reach_hours = 24;
+  double remoteness_weight = 1;
+};
+
 // Explicit low/high from a record, else the range of the values seen.
-Bounds bounds_of(const json& rec, const std::vector<double>& values) {
-  Bounds b{rec["low"].is_null() ? NAN : rec["low"].get<double>(), rec["high"].is_null() ? NAN : rec["high"].get<double>()};
+Bounds bounds_of(const Indicator& rec, const std::vector<double>& values) {
+  Bounds b{rec.low.value_or(NAN), rec.high.value_or(NAN)};
   if (std::isnan(b.low) || std::isnan(b.high)) {
     double lo = INFINITY, hi = -INFINITY;
     for (double v : values)
@@ -48,20 +74,21 @@ Bounds bounds_of(const json& rec, const std::vector<double>& values) {
   return b;
 }
 
-std::vector<OptionSpec> indicator_fields(bool subnational) {
-  std::vector<OptionSpec> f;
+OptionSet<Indicator> indicator_fields(bool subnational) {
+  OptionSet<Indicator> f;
   if (subnational) {
-    f.push_back(OptionSpec::vector("layer", "Polygons carrying the indicator."));
-    f.push_back(OptionSpec::string("field", std::nullopt, "Attribute with the indicator value."));
+    f.vector("layer", &Indicator::layer, "Polygons carrying the indicator.");
+    f.text("field", &Indicator::field, std::nullopt, "Attribute with the indicator value.");
   } else {
-    f.push_back(OptionSpec::string("column", std::nullopt, "Column of the country table, e.g. rl_est."));
+    f.text("column", &Indicator::field, std::nullopt, "Column of the country table, e.g. rl_est.");
   }
-  f.push_back(OptionSpec::string("name", "", "Label in the report (default: the column or field)."));
-  f.push_back(OptionSpec::choice("direction", {"higher_is_weaker", "higher_is_stronger"}, "higher_is_stronger",
-                                 "Whether high values mean weak or strong governance."));
-  f.push_back(OptionSpec::number("low", std::nullopt, "Value mapped to one end of [0,1] (default: the minimum seen).").optional());
-  f.push_back(OptionSpec::number("high", std::nullopt, "Value mapped to the other end (default: the maximum seen).").optional());
-  f.push_back(OptionSpec::number("weight", 1.0, "Weight in the combined score.").min(0));
+  f.text("name", &Indicator::name, "", "Label in the report (default: the column or field).");
+  f.choice("direction", &Indicator::higher_is_weaker,
+           Choices<bool>{{"higher_is_weaker", true}, {"higher_is_stronger", false}}, false,
+           "Whether high values mean weak or strong governance.");
+  f.number("low", &Indicator::low, std::nullopt, "Value mapped to one end of [0,1] (default: the minimum seen).");
+  f.number("high", &Indicator::high, std::nullopt, "Value mapped to the other end (default: the maximum seen).");
+  f.number("weight", &Indicator::weight, 1.0, "Weight in the combined score.").min(0);
   return f;
 }
 
@@ -71,14 +98,15 @@ struct CountryRow {
   std::map<std::string, double> values;
 };
 
-std::map<std::string, std::vector<CountryRow>> read_country_table(StageContext& ctx, const std::vector<std::string>& columns) {
+std::map<std::string, std::vector<CountryRow>> read_country_table(const GovernanceOptions& o,
+                                                                 const std::vector<std::string>& columns) {
   VectorSource src;
-  src.path = ctx.file("country_table");
+  src.path = *o.country_table;
   ReadOptions opts;
   opts.repair = false;
   opts.require_geometry = false;
-  const std::string key = ctx.text("country_key");
-  const std::string year_field = ctx.text("year_field");
+  const std::string& key = o.country_key;
+  const std::string& year_field = o.year_field;
   opts.required_fields = {key, year_field};
   for (const auto& c : columns) opts.required_fields.push_back(c);
   const FeatureTable t = read_features(src, opts);
@@ -96,53 +124,64 @@ std::map<std::string, std::vector<CountryRow>> read_country_table(StageContext& 
 }  // namespace
 
 StageDef governance() {
-  StageDef def;
-  def.info.kind = "governance";
-  def.info.summary = "Governance gap 0-1: country indicators (e.g. WGI) joined to polygons, subnational indicators "
-                     "and remoteness (travel time) from state centres, combined with weights.";
-  def.info.options = {
-      OptionSpec::vector("units", "Polygons the country indicators are joined to (e.g. admin-1 provinces)."),
-      OptionSpec::string("unit_country_field", "admin", "Attribute of `units` naming the country."),
-      OptionSpec::string("unit_name_field", "name", "Attribute of `units` naming the unit."),
-      OptionSpec::path("country_table", "Country-level indicator table (CSV), one row per country and year.").optional(),
-      OptionSpec::string("country_key", "country", "Column of the table with the country name."),
-      OptionSpec::string("year_field", "year", "Column of the table with the year."),
-      OptionSpec::integer("year", std::nullopt, "Year to use (default: the latest year of each country; a missing "
-                                                "year falls back to the latest earlier one).").optional(),
-      OptionSpec::string_map("country_aliases", "Table country name -> units country name, e.g. "
-                                                "{ \"Kyrgyz Republic\" = \"Kyrgyzstan\" }."),
-      OptionSpec::records("country_indicators", indicator_fields(false), "Country indicators, e.g. WGI rl_est, ge_est, cc_est."),
-      OptionSpec::records("subnational", indicator_fields(true), "Subnational indicator layers (food insecurity, poverty)."),
-      OptionSpec::choice("missing", {"country", "skip"}, "country",
-                         "Where a subnational layer has no value: use the cell's country score instead, or leave "
-                         "the layer out of that cell's average. Both are reported."),
-      OptionSpec::vector("centres", "State centres (capitals, provincial centres) as points.").optional(),
-      OptionSpec::number("reach_hours", 24.0, "Travel time at which the state's reach has fallen to 1/e.").min(0.01).unit("h"),
-      OptionSpec::number("remoteness_weight", 1.0, "Weight of remoteness in the combined score.").min(0),
-  };
-  def.info.inputs = {
+  StageSpec<GovernanceOptions> spec{"governance",
+                                 "Governance gap 0-1: country indicators (e.g. WGI) joined to polygons, subnational "
+                                 "indicators and remoteness (travel time) from state centres, combined with weights."};
+  using O = GovernanceOptions;
+  auto& opt = spec.options;
+  opt.vector("units", &O::units, "Polygons the country indicators are joined to (e.g. admin-1 provinces).");
+  opt.text("unit_country_field", &O::unit_country_field, "admin", "Attribute of `units` naming the country.");
+  opt.text("unit_name_field", &O::unit_name_field, "name", "Attribute of `units` naming the unit.");
+  opt.path("country_table", &O::country_table, "Country-level indicator table (CSV), one row per country and year.");
+  opt.text("country_key", &O::country_key, "country", "Column of the table with the country name.");
+  opt.text("year_field", &O::year_field, "year", "Column of the table with the year.");
+  opt.integer("year", &O::year, std::nullopt,
+            "Year to use (default: the latest year of each country; a missing year falls back to the latest earlier "
+            "one).");
+  opt.string_map("country_aliases", &O::country_aliases,
+               "Table country name -> units country name, e.g. { \"Kyrgyz Republic\" = \"Kyrgyzstan\" }.");
+  opt.records("country_indicators", &O::country_indicators, indicator_fields(false),
+            "Country indicators, e.g. WGI rl_est, ge_est, cc_est.");
+  opt.records("subnational", &O::subnational, indicator_fields(true),
+            "Subnational indicator layers (food insecurity, poverty).");
+  opt.choice("missing", &O::missing_uses_country, Choices<bool>{{"country", true}, {"skip", false}}, true,
+           "Where a subnational layer has no value: use the cell's country score instead, or leave the layer out of "
+           "that cell's average. Both are reported.");
+  opt.vector("centres", &O::centres, "State centres (capitals, provincial centres) as points.");
+  opt.number("reach_hours", &O::reach_hours, 24.0, "Travel time at which the state's reach has fallen to 1/e.")
+      .min(0.01).unit("h");
+  opt.number("remoteness_weight", &O::remoteness_weight, 1.0, "Weight of remoteness in the combined score.").min(0);
+  spec.inputs = {
       {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."},
       {"model", ArtifactKind::raster, "cost.model", true, "The travel-time model (for remoteness)."},
   };
-  def.info.outputs = {
-      {"gap", ArtifactKind::raster, "governance_gap", "Governance gap, 0 (strong state) to 1 (weak).", false, "governance_gap"},
-      {"remoteness", ArtifactKind::raster, "remoteness", "Hours from the nearest state centre."},
+  Presentation gap_view = raster_presentation("Governance gap", "0 strong state – 1 weak", RasterStyle::uniform);
+  gap_view.order = 170;
+  gap_view.map = MapDecl{"map_governance", "Governance gap", 4, 0, false,
+                    "Map: governance gap, with provinces and least-cost paths."};
+  Presentation remoteness_view = raster_presentation("Remoteness from state centres", "hours", RasterStyle::sequential);
+  remoteness_view.description = "Travel time from the nearest state centre";
+  remoteness_view.order = 180;
+  spec.outputs = {
+      {"gap", ArtifactKind::raster, "governance_gap", "Governance gap, 0 (strong state) to 1 (weak).", false,
+       "governance_gap", gap_view},
+      {"remoteness", ArtifactKind::raster, "remoteness", "Hours from the nearest state centre.", false, {}, remoteness_view},
       {"units", ArtifactKind::vector, "", "Units with their joined country indicators and scores."},
   };
-  def.check = [](json& o) {
-    if (!o["country_indicators"].empty() && o["country_table"].is_null())
-      config_error("country_indicators need a country_table");
-    double total = o["remoteness_weight"].get<double>() * (o["centres"].is_null() ? 0 : 1);
-    for (const auto& r : o["country_indicators"]) total += r["weight"].get<double>();
-    for (const auto& r : o["subnational"]) total += r["weight"].get<double>();
-    if (!(total > 0)) config_error("the weights of the governance components sum to 0; give at least one component a positive weight");
+  spec.check = [](GovernanceOptions& g) {
+    if (!g.country_indicators.empty() && !g.country_table) config_error("country_indicators need a country_table");
+    double total = g.remoteness_weight * (g.centres ? 1 : 0);
+    for (const auto& r : g.country_indicators) total += r.weight;
+    for (const auto& r : g.subnational) total += r.weight;
+    if (!(total > 0))
+      config_error("the weights of the governance components sum to 0; give at least one component a positive weight");
   };
-  def.run = [](StageContext& ctx) {
+  spec.run = [](StageContext& ctx, const GovernanceOptions& o) {
     const Grid grid = ctx.grid();
     const CellIndex n = grid.cells();
-    const std::string country_field = ctx.text("unit_country_field");
-    const std::string name_field = ctx.text("unit_name_field");
-    const FeatureTable units = read_layer(ctx, "units", grid, {country_field, name_field});
+    const std::string& country_field = o.unit_country_field;
+    const std::string& name_field = o.unit_name_field;
+    const FeatureTable units = read_layer(ctx, o.units, "units", grid, {country_field, name_field});
     const int ci = units.field_index(country_field), ni = units.field_index(name_field);
     const auto unit_geoms = units.geometries();
     const Raster<std::int32_t> unit_of = rasterize_ids(grid, unit_geoms);
@@ -151,15 +190,15 @@ StageDef governance() {
       if (unit_of.valid(i)) ++unit_cells[static_cast<std::size_t>(unit_of[i])];
 
     // Country indicators -> weakness per unit.
-    const auto& cind = ctx.options().at("country_indicators");
+    const auto& cind = o.country_indicators;
     std::vector<std::string> columns;
-    for (const auto& r : cind) columns.push_back(r["column"]);
+    for (const auto& r : cind) columns.push_back(r.field);
     std::vector<std::vector<double>> unit_values(units.features.size(), std::vector<double>(cind.size(), NAN));
     json join = json::object();
     if (!cind.empty()) {
-      const auto table = read_country_table(ctx, columns);
+      const auto table = read_country_table(o, columns);
       std::map<std::string, std::string> alias;  // units name -> table name
-      for (const auto& [table_name, unit_name] : ctx.options().at("country_aliases").items()) alias[unit_name.get<std::string>()] = table_name;
+      for (const auto& [table_name, unit_name] : o.country_aliases) alias[unit_name] = table_name;
       std::set<std::string> unmatched;
       for (std::size_t u = 0; u < units.features.size(); ++u) {
         if (unit_cells[u] == 0) continue;  // outside the grid: not part of the analysis
@@ -175,7 +214,7 @@ StageDef governance() {
           const CountryRow* best = nullptr;
           for (const auto& row : it->second) {
             if (std::isnan(row.values.at(columns[k]))) continue;
-            if (ctx.has("year") && row.year > ctx.integer("year")) continue;
+            if (o.year && row.year > *o.year) continue;
             if (!best || row.year > best->year) best = &row;
           }
           if (best) {
@@ -190,7 +229,7 @@ StageDef governance() {
         for (const auto& [k, v] : table) keys += (keys.empty() ? "'" : ", '") + k + "'";
         input_error(fmt::format("{}: no row for the countries {} of the units in the grid; the table has {}; map "
                                 "names with country_aliases = {{ \"table name\" = \"units name\" }}",
-                                ctx.file("country_table").string(), list, keys));
+                                o.country_table->string(), list, keys));
       }
     }
     ctx.record("country_join", join);
@@ -201,18 +240,18 @@ StageDef governance() {
       for (std::size_t u = 0; u < units.features.size(); ++u)
         if (unit_cells[u] > 0) seen.push_back(unit_values[u][k]);
       const Bounds b = bounds_of(cind[k], seen);
-      const bool weaker = cind[k]["direction"] == "higher_is_weaker";
+      const bool weaker = cind[k].higher_is_weaker;
       for (std::size_t u = 0; u < units.features.size(); ++u)
         if (!std::isnan(unit_values[u][k])) unit_weakness[u][k] = weakness(unit_values[u][k], b.low, b.high, weaker);
     }
     double cw_total = 0;
-    for (const auto& r : cind) cw_total += r["weight"].get<double>();
+    for (const auto& r : cind) cw_total += r.weight;
     for (std::size_t u = 0; u < units.features.size(); ++u) {
       double s = 0, w = 0;
       for (std::size_t k = 0; k < cind.size(); ++k)
         if (!std::isnan(unit_weakness[u][k])) {
-          s += cind[k]["weight"].get<double>() * unit_weakness[u][k];
-          w += cind[k]["weight"].get<double>();
+          s += cind[k].weight * unit_weakness[u][k];
+          w += cind[k].weight;
         }
       if (w > 0) country_score[u] = s / w;
     }
@@ -227,18 +266,19 @@ StageDef governance() {
       sum[static_cast<std::size_t>(i)] += cw_total * cs;
       wsum[static_cast<std::size_t>(i)] += cw_total;
     }
-    const bool fallback_country = ctx.text("missing") == "country";
+    const bool fallback_country = o.missing_uses_country;
     json sub_report = json::array();
-    for (const auto& rec : ctx.options().at("subnational")) {
+    for (const Indicator& rec : o.subnational) {
+      // Only path, layer and filter: a subnational layer is a polygon file, never a CSV of points.
       VectorSource src;
-      src.path = rec["layer"]["path"].get<std::string>();
-      src.layer = rec["layer"]["layer"];
-      src.where = rec["layer"]["where"];
+      src.path = rec.layer.path;
+      src.layer = rec.layer.layer;
+      src.where = rec.layer.where;
       ReadOptions ro;
       ro.target_crs_wkt = grid.crs_wkt;
-      ro.required_fields = {rec["field"].get<std::string>()};
+      ro.required_fields = {rec.field};
       const FeatureTable layer = read_features(src, ro);
-      const int fi = layer.field_index(rec["field"].get<std::string>());
+      const int fi = layer.field_index(rec.field);
       std::vector<double> values;
       std::vector<const OGRGeometry*> geoms;
       for (const auto& f : layer.features) {
@@ -246,9 +286,9 @@ StageDef governance() {
         geoms.push_back(f.geometry.get());
       }
       const Bounds b = bounds_of(rec, values);
-      const bool weaker = rec["direction"] == "higher_is_weaker";
+      const bool weaker = rec.higher_is_weaker;
       const Raster<std::int32_t> poly = rasterize_ids(grid, geoms);
-      const double w = rec["weight"];
+      const double w = rec.weight;
       std::int64_t used = 0, fell_back = 0, skipped = 0;
       for (CellIndex i = 0; i < n; ++i) {
         if (!unit_of.valid(i)) continue;
@@ -268,7 +308,7 @@ StageDef governance() {
         sum[static_cast<std::size_t>(i)] += w * g;
         wsum[static_cast<std::size_t>(i)] += w;
       }
-      const std::string name = rec["name"].get<std::string>().empty() ? rec["field"].get<std::string>() : rec["name"].get<std::string>();
+      const std::string name = rec.label();
       sub_report.push_back({{"name", name}, {"cells_with_value", used}, {"cells_country_fallback", fell_back},
                             {"cells_left_out", skipped}, {"low", b.low}, {"high", b.high}});
       ctx.log().info("{}: value in {} cells, country fallback in {}, left out in {}", name, used, fell_back, skipped);
@@ -278,10 +318,10 @@ StageDef governance() {
 
     // Remoteness: hours from the nearest state centre through the cost model.
     Raster<float> remoteness(grid);
-    if (ctx.has("centres")) {
+    if (o.centres) {
       if (!ctx.has_input("model")) config_error("`centres` needs the cost model (a cost stage, inputs.model)");
       const CostModel model = read_cost_model(ctx.input("model").path());
-      const FeatureTable centres = read_layer(ctx, "centres", grid);
+      const FeatureTable centres = read_layer(ctx, *o.centres, "centres", grid);
       std::vector<Seed> seeds;
       for (const auto& f : centres.features) {
         OGRPoint p;
@@ -291,7 +331,7 @@ StageDef governance() {
       }
       if (seeds.empty())
         input_error(fmt::format("none of the state centres ({}) lies on a passable cell of the grid",
-                                ctx.vector("centres").describe()));
+                                o.centres->describe()));
       std::sort(seeds.begin(), seeds.end(), [](const Seed& a, const Seed& b) { return a.cell < b.cell; });
       seeds.erase(std::unique(seeds.begin(), seeds.end(), [](const Seed& a, const Seed& b) { return a.cell == b.cell; }),
                   seeds.end());
@@ -300,8 +340,8 @@ StageDef governance() {
       cd.neighbourhood = Neighbourhood::knight16;
       cd.backlinks = false;
       const CostDistanceResult r = cost_distance(grid, seeds, edge, cd);
-      const double tau = ctx.number("reach_hours");
-      const double w = ctx.number("remoteness_weight");
+      const double tau = o.reach_hours;
+      const double w = o.remoteness_weight;
       for (CellIndex i = 0; i < n; ++i) {
         if (!unit_of.valid(i)) continue;
         const double h = r.accumulated[i];
@@ -343,12 +383,11 @@ StageDef governance() {
         f.attributes.push_back(std::isnan(unit_values[u][k]) ? AttrValue{} : AttrValue{unit_values[u][k]});
       out.features.push_back(std::move(f));
     }
-    ctx.write_raster("gap", gap, {"Governance gap", "0-1", RasterStyle::uniform, Resampling::average, {}});
-    ctx.write_raster("remoteness", remoteness,
-                     {"Travel time from the nearest state centre", "h", RasterStyle::sequential, Resampling::average, {}});
+    ctx.write_raster("gap", gap);
+    ctx.write_raster("remoteness", remoteness);
     ctx.write_vector("units", out);
   };
-  return def;
+  return make_stage(std::move(spec));
 }
 
 }  // namespace nexusmap::stages

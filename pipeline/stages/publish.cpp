@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // publish: what analysts open every morning. One GeoPackage with the vector results and their QGIS
 // styles, a QGIS project with every published layer grouped and styled, map images for briefings
-// and a self-contained HTML report. Rasters are published by the stages that write them (with
-// their .qml styles); this stage only refers to them by their names in the run folder.
+// and a self-contained HTML report. It shows whatever the other stages declare a presentation for
+// (OutputDecl::presentation): rasters are published by the stages that write them (with their .qml
+// styles) and referred to by their names in the run folder; vectors go into the GeoPackage.
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -14,13 +15,15 @@
 #include <ogr_spatialref.h>
 
 #include "pipeline/context.hpp"
-#include "pipeline/publish/catalog.hpp"
+#include "pipeline/publish/looks.hpp"
 #include "pipeline/publish/gpkg_styles.hpp"
 #include "pipeline/publish/map_render.hpp"
 #include "pipeline/publish/qgis_project.hpp"
 #include "pipeline/publish/report.hpp"
 #include "pipeline/publish/styles.hpp"
+#include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "pipeline/typed_stage.hpp"
 #include "pipeline/versions.hpp"
 #include "rasters/io/dem_processing.hpp"
 #include "rasters/core/error.hpp"
@@ -109,26 +112,47 @@ std::string crs_label(const std::string& wkt) {
 // a prefix keeps them stable and readable ("nexusmap_hillshade").
 std::string layer_id(const std::string& name) { return fmt::format("nexusmap_{}", name); }
 
+struct PublishOptions {
+  std::optional<std::string> title;
+  std::string date;
+  int map_width = 1600;
+  double hillshade_exaggeration = 2;
+  std::optional<std::string> province_field;
+};
+
 struct PublishedVector {
-  const VectorLayerDef* def;
+  const Presentation* p;
   FeatureTable table;
   VectorStyle style;
 };
 
+struct PublishedRaster {
+  std::string slot;  // input slot, "" for the stage's own hillshade
+  const Presentation* p;
+  std::string file;  // in the run folder
+};
+
+template <class T>
+void sort_by_order(std::vector<T>& v) {
+  std::stable_sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.p->order < b.p->order; });
+}
+
 class Publisher {
  public:
-  Publisher(StageContext& ctx, const std::vector<OutputDecl>& outputs)
+  Publisher(StageContext& ctx, const PublishOptions& o, const std::vector<OutputDecl>& outputs)
       : ctx_(ctx),
+        o_(o),
         outputs_(outputs),
         grid_(ctx.grid()),
-        title_(ctx.has("title") ? ctx.text("title") : ctx.config().run.name),
-        date_(ctx.text("date")) {}
+        title_(o.title ? *o.title : ctx.config().run.name),
+        date_(o.date) {}
 
   void run() {
     ctx_.progress(0.0, "reading vectors");
     read_vectors();
     ctx_.progress(0.1, "hillshade");
     make_hillshade();
+    list_rasters();
     ctx_.progress(0.2, "GeoPackage");
     write_geopackage();
     ctx_.progress(0.3, "QGIS project");
@@ -140,46 +164,54 @@ class Publisher {
   }
 
  private:
+  [[nodiscard]] const OutputDecl& own(const std::string& name) const {
+    for (const auto& d : outputs_)
+      if (d.name == name) return d;
+    fail(ErrorKind::internal, fmt::format("publish: no output '{}'", name));
+  }
+
   // Own outputs are named by the runner; a context built by hand (tests) falls back to the stem.
   std::string own_file(const std::string& name) const {
     const std::string published = ctx_.published_output_name(name);
     if (!published.empty()) return published;
-    for (const auto& d : outputs_)
-      if (d.name == name)
-        return fmt::format("{}{}", d.file_stem.empty() ? d.name : d.file_stem, artifact_extension(d.kind));
-    fail(ErrorKind::internal, fmt::format("publish: no output '{}'", name));
+    const OutputDecl& d = own(name);
+    return fmt::format("{}{}", d.file_stem.empty() ? d.name : d.file_stem, artifact_extension(d.kind));
+  }
+
+  VectorStyle style_of(const Presentation& p, const FeatureTable& t) const {
+    switch (p.look) {
+      case VectorLook::paths: return least_cost_paths_style();
+      case VectorLook::alternative_routes: return alternative_routes_style();
+      case VectorLook::corridor_polygons: return corridor_polygons_style();
+      case VectorLook::crossings: return crossings_style(label_field(t));
+      case VectorLook::choropleth: return choropleth_style(t);
+    }
+    return least_cost_paths_style();
   }
 
   void read_vectors() {
-    for (const auto& def : vector_layer_defs()) {
-      if (!ctx_.has_input(def.slot)) continue;
+    for (const PresentedInput& in : ctx_.presented_inputs()) {
+      if (in.output->kind != ArtifactKind::vector || in.output->presentation->gpkg_layer.empty()) continue;
       VectorSource src;
-      src.path = ctx_.input(def.slot).path();
+      src.path = ctx_.input(in.slot).path();
       ReadOptions opts;
       opts.target_crs_wkt = grid_.crs_wkt;
       opts.repair = false;
       opts.allow_empty = true;
       FeatureTable t = read_features(src, opts);
-      t.name = def.layer;
-      VectorStyle style;
-      if (def.slot == "paths")
-        style = least_cost_paths_style();
-      else if (def.slot == "alternatives")
-        style = alternative_routes_style();
-      else if (def.slot == "corridor_polygons")
-        style = corridor_polygons_style();
-      else if (def.slot == "crossings")
-        style = crossings_style(label_field(t));
-      else
-        style = province_style(t);
-      vectors_.push_back({&def, std::move(t), std::move(style)});
+      const Presentation& p = *in.output->presentation;
+      t.name = p.gpkg_layer;
+      VectorStyle style = style_of(p, t);
+      vectors_.push_back({&p, std::move(t), std::move(style)});
     }
+    sort_by_order(vectors_);
   }
 
-  VectorStyle province_style(const FeatureTable& t) const {
+  // Graduated by province_field, else `score` when present, else the first numeric attribute.
+  VectorStyle choropleth_style(const FeatureTable& t) const {
     std::string field;
-    if (ctx_.has("province_field")) {
-      field = ctx_.text("province_field");
+    if (o_.province_field) {
+      field = *o_.province_field;
       (void)t.require_field(field, fmt::format("{}: province_field", ctx_.id()));
     } else if (t.field_index("score") >= 0) {
       field = "score";
@@ -199,21 +231,33 @@ class Publisher {
     return province_stats_style(field, values);
   }
 
-  [[nodiscard]] const PublishedVector* vector(const std::string& slot) const {
+  [[nodiscard]] const PublishedVector* vector(VectorLook look) const {
     for (const auto& v : vectors_)
-      if (v.def->slot == slot) return &v;
+      if (v.p->look == look) return &v;
     return nullptr;
   }
 
   void make_hillshade() {
     if (!ctx_.has_input("elevation")) return;
     const Raster<float> dem = ctx_.raster_input("elevation");
-    HillshadeOptions o;
-    o.z_factor = ctx_.number("hillshade_exaggeration");
-    hillshade_ = hillshade(dem, o);
-    ctx_.write_raster(
-        "hillshade", *hillshade_,
-        {"Hillshade (sun from the north-west, 45°)", "", RasterStyle::hillshade, Resampling::average, {}});
+    HillshadeOptions h;
+    h.z_factor = o_.hillshade_exaggeration;
+    hillshade_ = hillshade(dem, h);
+    ctx_.write_raster("hillshade", *hillshade_);
+  }
+
+  // The published rasters (and the hillshade) in drawing order.
+  void list_rasters() {
+    for (const PresentedInput& in : ctx_.presented_inputs()) {
+      if (in.output->kind != ArtifactKind::raster) continue;
+      if (in.published.empty()) {
+        ctx_.log().info("'{}' is not published by its stage, so it is not in the QGIS project", in.slot);
+        continue;
+      }
+      rasters_.push_back({in.slot, &*in.output->presentation, in.published});
+    }
+    if (hillshade_) rasters_.push_back({"", &*own("hillshade").presentation, own_file("hillshade")});
+    sort_by_order(rasters_);
   }
 
   void write_geopackage() {
@@ -222,27 +266,54 @@ class Publisher {
     std::vector<LayerStyleRow> rows;
     for (const auto& v : vectors_) {
       GpkgLayerOptions opts;
-      opts.description = v.def->title;
-      if (v.table.features.empty()) opts.geometry_type = single_type(v.def->geometry);
+      opts.description = v.p->title;
+      if (v.table.features.empty()) opts.geometry_type = single_type(v.p->geometry);
       write_gpkg_layer(path, v.table, opts);
-      rows.push_back({v.def->layer, v.def->title, vector_qml(v.style), vector_sld(v.style, v.def->layer),
-                      fmt::format("{} (nexusmap publish)", v.def->title)});
-      ctx_.add_layer_role("vectors", v.def->role, v.def->layer);
+      rows.push_back({v.p->gpkg_layer, v.p->title, vector_qml(v.style), vector_sld(v.style, v.p->gpkg_layer),
+                      fmt::format("{} (nexusmap publish)", v.p->title)});
+      ctx_.add_layer_role("vectors", v.p->gpkg_role, v.p->gpkg_layer);
     }
     write_layer_styles(path, rows, date_ + "T00:00:00.000Z");
     std::vector<std::string> layers;
-    for (const auto& v : vectors_) layers.push_back(v.def->layer);
+    for (const auto& v : vectors_) layers.push_back(v.p->gpkg_layer);
     ctx_.record("gpkg_layers", layers);
   }
 
   // The style a raster layer is published with: its own .qml sidecar, else one made from the data.
-  std::string raster_style(const RasterLayerDef& def) const {
-    if (def.slot == "hillshade") return qml_body(ctx_.staging_dir() / "hillshade.qml");
-    const Artifact& a = ctx_.input(def.slot);
+  std::string raster_style(const PublishedRaster& r) const {
+    if (r.slot.empty()) return qml_body(ctx_.staging_dir() / "hillshade.qml");
+    const Artifact& a = ctx_.input(r.slot);
     for (const auto& s : a.sidecars)
       if (std::filesystem::path(s.file).extension() == ".qml") return qml_body(a.dir / s.file);
-    const Raster<float> r = ctx_.raster_input(def.slot);
-    return raster_style_body(raster_symbology(def.style, raster_stats(r), def.units, def.title));
+    const Raster<float> values = ctx_.raster_input(r.slot);
+    return raster_style_body(raster_symbology(r.p->style, raster_stats(values), r.p->units, r.p->title));
+  }
+
+  ProjectLayer vector_layer(const std::string& id, const std::string& name, const PublishedVector& v,
+                            const VectorStyle& style, bool visible) const {
+    ProjectLayer l;
+    l.id = layer_id(id);
+    l.name = name;
+    l.source = fmt::format("./{}|layername={}", own_file("vectors"), v.p->gpkg_layer);
+    l.raster = false;
+    l.geometry = qgis_geometry(v.p->geometry);
+    l.wkb_type = wkb_name(v.table, v.p->geometry);
+    l.extent = envelope(v.table, grid_.extent());
+    l.style_attrs = vector_root_attrs(style);
+    l.style_body = vector_style_body(style);
+    l.visible = visible;
+    return l;
+  }
+
+  ProjectLayer raster_layer(const PublishedRaster& r) const {
+    ProjectLayer l;
+    l.id = layer_id(std::filesystem::path(r.file).stem().string());
+    l.name = r.p->title;
+    l.source = fmt::format("./{}", r.file);
+    l.extent = grid_.extent();
+    l.style_body = raster_style(r);
+    l.visible = r.p->visible;
+    return l;
   }
 
   void write_project() {
@@ -257,53 +328,19 @@ class Publisher {
     spec.extent = grid_.extent();
     std::map<std::string, ProjectGroup> groups;
     std::vector<std::string> order;
-    const std::string gpkg = own_file("vectors");
-    const auto add_vector = [&](const std::string& id, const std::string& name, const std::string& group,
-                                const PublishedVector& v, const VectorStyle& style, bool visible) {
-      ProjectLayer l;
-      l.id = layer_id(id);
-      l.name = name;
-      l.source = fmt::format("./{}|layername={}", gpkg, v.def->layer);
-      l.raster = false;
-      l.geometry = qgis_geometry(v.def->geometry);
-      l.wkb_type = wkb_name(v.table, v.def->geometry);
-      l.extent = envelope(v.table, grid_.extent());
-      l.style_attrs = vector_root_attrs(style);
-      l.style_body = vector_style_body(style);
-      l.visible = visible;
-      groups[group].layers.push_back(l);
+    const auto add = [&](const std::string& group, ProjectLayer l) {
       order.push_back(l.id);
+      groups[group].layers.push_back(std::move(l));
     };
     for (const auto& v : vectors_) {
-      if (v.def->slot == "provinces") {
-        // The province boundaries as an input layer: outlines and names over everything else.
-        add_vector("provinces", "Provinces", kGroupInputs, v, provinces_outline_style(label_field(v.table)), true);
-      }
-      add_vector(v.def->layer, v.def->title, v.def->group, v, v.style, v.def->visible);
+      // Zone statistics also give the boundaries as an input layer: outlines and names over everything else.
+      if (v.p->look == VectorLook::choropleth)
+        add(kGroupInputs, vector_layer("provinces", "Provinces", v, provinces_outline_style(label_field(v.table)), true));
+      add(v.p->group, vector_layer(v.p->gpkg_layer, v.p->title, v, v.style, v.p->visible));
     }
-    int rasters = 0;
-    for (const auto& def : raster_layer_defs()) {
-      std::string file;
-      if (def.slot == "hillshade") {
-        if (hillshade_) file = own_file("hillshade");
-      } else if (ctx_.has_input(def.slot)) {
-        file = ctx_.published_name(def.slot);
-        if (file.empty())
-          ctx_.log().info("'{}' ({}) is not published by its stage, so it is not in the QGIS project", def.slot,
-                          ctx_.input(def.slot).name);
-      }
-      if (file.empty()) continue;
-      ProjectLayer l;
-      l.id = layer_id(def.slot);
-      l.name = def.title;
-      l.source = fmt::format("./{}", file);
-      l.extent = grid_.extent();
-      l.style_body = raster_style(def);
-      l.visible = def.visible;
-      groups[def.group].layers.push_back(l);
-      order.push_back(l.id);
-      files_.push_back({file, def.title + " (GeoTIFF, style beside it)"});
-      ++rasters;
+    for (const auto& r : rasters_) {
+      add(r.p->group, raster_layer(r));
+      files_.push_back({r.file, r.p->title + " (GeoTIFF, style beside it)"});
     }
     for (const char* name : {kGroupAnalysis, kGroupCorridors, kGroupInputs}) {
       auto it = groups.find(name);
@@ -318,25 +355,25 @@ class Publisher {
     ctx_.write_text("project", qgis_project_xml(spec));
     if (!vectors_.empty()) {
       std::string layers;
-      for (const auto& v : vectors_) layers += (layers.empty() ? "" : ", ") + v.def->layer;
-      files_.push_back({gpkg, fmt::format("GeoPackage with QGIS styles: {}", layers)});
+      for (const auto& v : vectors_) layers += (layers.empty() ? "" : ", ") + v.p->gpkg_layer;
+      files_.push_back({own_file("vectors"), fmt::format("GeoPackage with QGIS styles: {}", layers)});
     }
     files_.push_back({own_file("project"), "QGIS project: open this"});
     ctx_.record("project_layers", order.size());
-    ctx_.record("project_rasters", rasters);
+    ctx_.record("project_rasters", rasters_.size());
   }
 
   std::vector<MapOverlay> overlays(bool corridors) const {
     std::vector<MapOverlay> out;
-    if (const auto* p = vector("provinces"))
+    if (const auto* p = vector(VectorLook::choropleth))
       out.push_back({&p->table, provinces_outline_style(""), "Province boundary", label_field(p->table)});
     if (corridors) {
-      if (const auto* c = vector("corridor_polygons")) out.push_back({&c->table, c->style, "Least-cost corridor", ""});
-      if (const auto* a = vector("alternatives")) out.push_back({&a->table, a->style, "Alternative route", ""});
+      if (const auto* c = vector(VectorLook::corridor_polygons)) out.push_back({&c->table, c->style, "Least-cost corridor", ""});
+      if (const auto* a = vector(VectorLook::alternative_routes)) out.push_back({&a->table, a->style, "Alternative route", ""});
     }
-    if (const auto* p = vector("paths")) out.push_back({&p->table, p->style, "Least-cost path", ""});
+    if (const auto* p = vector(VectorLook::paths)) out.push_back({&p->table, p->style, "Least-cost path", ""});
     if (corridors)
-      if (const auto* c = vector("crossings")) out.push_back({&c->table, c->style, "Border crossing", ""});
+      if (const auto* c = vector(VectorLook::crossings)) out.push_back({&c->table, c->style, "Border crossing", ""});
     return out;
   }
 
@@ -345,37 +382,41 @@ class Publisher {
                        version_info().value("nexusmap", ""), date_);
   }
 
+  // Each map output of this stage, drawn from the connected layer that offers it with the lowest priority.
   void write_maps() {
-    const auto& defs = map_defs();
-    for (std::size_t k = 0; k < defs.size(); ++k) {
-      const MapDef& m = defs[k];
-      ctx_.progress(0.4 + 0.5 * static_cast<double>(k) / static_cast<double>(defs.size()), m.title);
-      const RasterLayerDef* layer = nullptr;
-      for (const auto& slot : m.slots) {
-        if (!ctx_.has_input(slot)) continue;
-        for (const auto& d : raster_layer_defs())
-          if (d.slot == slot) layer = &d;
-        break;
+    std::vector<const OutputDecl*> maps;
+    for (const auto& d : outputs_)
+      if (d.kind == ArtifactKind::image) maps.push_back(&d);
+    const auto inputs = ctx_.presented_inputs();
+    for (std::size_t k = 0; k < maps.size(); ++k) {
+      const OutputDecl& out = *maps[k];
+      const PresentedInput* layer = nullptr;
+      for (const auto& in : inputs) {
+        const auto& m = in.output->presentation->map;
+        if (in.output->kind != ArtifactKind::raster || !m || m->output != out.name) continue;
+        if (layer == nullptr || m->priority < layer->output->presentation->map->priority) layer = &in;
       }
       if (layer == nullptr) {
-        ctx_.log().info("{}: no {} in this run; map not drawn", m.output, m.slots.front());
+        ctx_.log().info("{}: none of its layers is in this run; map not drawn", out.name);
         continue;
       }
+      const Presentation& p = *layer->output->presentation;
+      const MapDecl& m = *p.map;
+      ctx_.progress(0.4 + 0.5 * static_cast<double>(k) / static_cast<double>(maps.size()), m.title);
       const Raster<float> values = ctx_.raster_input(layer->slot);
       MapSpec spec;
       spec.grid = grid_;
-      spec.width = static_cast<int>(ctx_.integer("map_width"));
+      spec.width = o_.map_width;
       spec.title = m.title;
       spec.subtitle = fmt::format("{} · {}", title_, date_);
       spec.footer = footer();
       spec.hillshade = hillshade_ ? &*hillshade_ : nullptr;
-      spec.layer = MapRaster{&values, raster_symbology(layer->style, raster_stats(values), layer->units, layer->title),
-                             layer->title};
+      spec.layer = MapRaster{&values, raster_symbology(p.style, raster_stats(values), p.units, p.title), p.title};
       spec.overlays = overlays(m.corridor_overlays);
-      const auto png = ctx_.output_path(m.output);
+      const auto png = ctx_.output_path(out.name);
       render_map(spec, png);
-      maps_.push_back({m.title == layer->title ? m.title : fmt::format("{} — {}", m.title, layer->title), png});
-      files_.push_back({own_file(m.output), fmt::format("Map: {}", m.title)});
+      maps_.push_back({m.title == p.title ? m.title : fmt::format("{} — {}", m.title, p.title), png});
+      files_.push_back({own_file(out.name), fmt::format("Map: {}", m.title)});
     }
     ctx_.record("maps", maps_.size());
   }
@@ -392,7 +433,7 @@ class Publisher {
       if (const std::string file = ctx_.published_name("ranking"); !file.empty())
         in.files.push_back({file, "Province ranking (CSV)"});
     }
-    if (const auto* p = vector("paths")) in.paths = &p->table;
+    if (const auto* p = vector(VectorLook::paths)) in.paths = &p->table;
     in.files.insert(in.files.begin(), files_.begin(), files_.end());
     in.files.push_back({own_file("report"), "This report"});
     for (const auto& s : ctx_.config().stages)
@@ -403,11 +444,13 @@ class Publisher {
   }
 
   StageContext& ctx_;
+  const PublishOptions& o_;
   const std::vector<OutputDecl>& outputs_;
   Grid grid_;
   std::string title_;
   std::string date_;
   std::vector<PublishedVector> vectors_;
+  std::vector<PublishedRaster> rasters_;
   std::optional<Raster<std::uint8_t>> hillshade_;
   std::vector<ReportMap> maps_;
   std::vector<ReportFile> files_;
@@ -415,74 +458,64 @@ class Publisher {
 
 }  // namespace
 
-StageDef publish() {
-  StageDef def;
-  def.info.kind = "publish";
-  def.info.summary =
-      "GeoPackage with QGIS styles, a QGIS project of every published layer, map images and a "
-      "self-contained HTML report.";
-  def.info.options = {
-      OptionSpec::string("title", std::nullopt,
-                         "Title of the maps, the QGIS project and the report (default: the "
-                         "[run] name).")
-          .optional(),
-      OptionSpec::date("date", "today",
-                       "Date shown on the maps and in the report (\"today\": the UTC date of the run)."),
-      OptionSpec::integer("map_width", 1600, "Width of the map images; the height follows the grid's shape.")
-          .min(400)
-          .max(8000)
-          .unit("px"),
-      OptionSpec::number("hillshade_exaggeration", 2.0,
-                         "Vertical exaggeration of the hillshade under the maps and in the project.")
-          .min(0.1)
-          .max(100),
-      OptionSpec::string("province_field", std::nullopt,
-                         "Attribute of the province statistics that shades the provinces (graduated, quantiles); "
-                         "default: `score` when present, else the first numeric attribute.")
-          .optional(),
-  };
-  const auto in = [](std::string slot, ArtifactKind kind, std::string ref, std::string help) {
-    return InputDecl{std::move(slot), kind, std::move(ref), true, std::move(help)};
-  };
-  def.info.inputs = {
+StageDef publish(const std::vector<StageDef>& others) {
+  StageSpec<PublishOptions> spec{"publish",
+                              "GeoPackage with QGIS styles, a QGIS project of every published layer, map images and a "
+                              "self-contained HTML report."};
+  using O = PublishOptions;
+  auto& opt = spec.options;
+  opt.text("title", &O::title, std::nullopt,
+         "Title of the maps, the QGIS project and the report (default: the [run] name).");
+  opt.date("date", &O::date, "today", "Date shown on the maps and in the report (\"today\": the UTC date of the run).");
+  opt.integer("map_width", &O::map_width, 1600, "Width of the map images; the height follows the grid's shape.")
+      .min(400).max(8000).unit("px");
+  opt.number("hillshade_exaggeration", &O::hillshade_exaggeration, 2.0,
+           "Vertical exaggeration of the hillshade under the maps and in the project.")
+      .min(0.1).max(100);
+  opt.text("province_field", &O::province_field, std::nullopt,
+         "Attribute of the province statistics that shades the provinces (graduated, quantiles); default: `score` "
+         "when present, else the first numeric attribute.");
+  spec.inputs = {
       {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid (project CRS and extent)."},
-      in("elevation", ArtifactKind::raster, "terrain.elevation", "Elevation, for the hillshade."),
-      in("accumulated_cost", ArtifactKind::raster, "corridors.accumulated_cost", "Hours from the sources."),
-      in("travel_cost", ArtifactKind::raster, "cost.travel_cost", "Flat-ground travel time, hours per km."),
-      in("paths", ArtifactKind::vector, "corridors.paths", "Least-cost paths."),
-      in("alternatives", ArtifactKind::vector, "corridors.alternatives", "Alternative routes."),
-      in("corridor", ArtifactKind::raster, "corridors.corridor", "Least-cost corridor mask."),
-      in("corridor_polygons", ArtifactKind::vector, "corridors.corridor_polygons", "The corridor as polygons."),
-      in("route_frequency", ArtifactKind::raster, "corridors.route_frequency", "Route frequency 0..1."),
-      in("activity_density", ArtifactKind::raster, "activity.density", "Militant activity density."),
-      in("governance_gap", ArtifactKind::raster, "governance.gap", "Governance gap 0..1."),
-      in("remoteness", ArtifactKind::raster, "governance.remoteness", "Hours from the nearest state centre."),
-      in("nexus_index", ArtifactKind::raster, "hotspots.nexus_index", "Nexus index 0..1."),
-      in("hotspot_z", ArtifactKind::raster, "hotspots.z", "Getis-Ord Gi* z-scores."),
-      in("hotspot_bins", ArtifactKind::raster, "hotspots.bins", "Hot/cold spot classes -3..+3."),
-      in("provinces", ArtifactKind::vector, "zonal.provinces", "Province statistics."),
-      in("ranking", ArtifactKind::table, "zonal.ranking", "Provinces ranked (CSV), for the report."),
-      in("crossings", ArtifactKind::vector, "barriers.crossings", "Border crossing points."),
+      {"elevation", ArtifactKind::raster, "terrain.elevation", true, "Elevation, for the hillshade."},
+      {"ranking", ArtifactKind::table, "zonal.ranking", true, "Provinces ranked (CSV), for the report."},
+      {"layers", ArtifactKind::raster, "", true,
+       "Every output of the other stages that declares a presentation: published rasters (project, maps) and "
+       "vectors (GeoPackage).",
+       true},
   };
-  def.info.outputs = {
+  Presentation hill_view = raster_presentation("Hillshade", "", RasterStyle::hillshade, kGroupInputs);
+  hill_view.description = "Hillshade (sun from the north-west, 45°)";
+  hill_view.visible = true;
+  hill_view.order = 210;
+  spec.outputs = {
       {"vectors", ArtifactKind::vector, "vectors",
-       "nexusmap.gpkg: least_cost_paths, alternative_routes, corridor_polygons, province_stats and crossings, each "
-       "with its QGIS style in layer_styles.",
+       "nexusmap.gpkg: every vector layer with a presentation (least_cost_paths, alternative_routes, "
+       "corridor_polygons, province_stats, crossings), each with its QGIS style in layer_styles.",
        true, "nexusmap"},
       {"project", ArtifactKind::project, "qgis_project",
        "nexusmap.qgs: every published layer, grouped and styled, with paths relative to the run folder.", false,
        "nexusmap"},
       {"report", ArtifactKind::html, "report",
-       "Self-contained HTML run report: maps, ranking, paths, parameters, "
-       "provenance."},
+       "Self-contained HTML run report: maps, ranking, paths, parameters, provenance."},
       {"hillshade", ArtifactKind::raster, "hillshade",
-       "Hillshade of the elevation (Byte, 1..255), under the maps "
-       "and in the project.",
-       true},
+       "Hillshade of the elevation (Byte, 1..255), under the maps and in the project.", true, {}, hill_view},
   };
-  for (const auto& m : map_defs()) def.info.outputs.push_back({m.output, ArtifactKind::image, "map", m.help, true});
-  def.run = [outputs = def.info.outputs](StageContext& ctx) { Publisher(ctx, outputs).run(); };
-  return def;
+  // One map output per map the other stages' layers offer, in map order.
+  std::vector<MapDecl> maps;
+  for (const auto& def : others)
+    for (const auto& out : def.info.outputs) {
+      if (!out.presentation || !out.presentation->map) continue;
+      const MapDecl& m = *out.presentation->map;
+      auto it = std::find_if(maps.begin(), maps.end(), [&](const MapDecl& x) { return x.output == m.output; });
+      if (it == maps.end()) maps.push_back(m);
+      else if (m.priority < it->priority) *it = m;
+    }
+  std::stable_sort(maps.begin(), maps.end(), [](const MapDecl& a, const MapDecl& b) { return a.order < b.order; });
+  for (const auto& m : maps) spec.outputs.push_back({m.output, ArtifactKind::image, "map", m.help, true});
+  const std::vector<OutputDecl> outputs = spec.outputs;
+  spec.run = [outputs](StageContext& ctx, const PublishOptions& opts) { Publisher(ctx, opts, outputs).run(); };
+  return make_stage(std::move(spec));
 }
 
 }  // namespace nexusmap::stages

@@ -2,6 +2,8 @@
 // One function per stage kind, each defined in its own file; pipeline/registry.cpp lists them.
 #pragma once
 
+#include <vector>
+
 #include "pipeline/stage.hpp"
 
 namespace nexusmap::stages {
@@ -13,7 +15,9 @@ StageDef cost();
 StageDef governance();
 StageDef grid();
 StageDef hotspots();
-StageDef publish();
+// Draws the maps the other stages' layers declare, so it is made from their definitions.
+StageDef publish(const std::vector<StageDef>& others);
+StageDef raster_layer();
 StageDef terrain();
 StageDef zonal();
 

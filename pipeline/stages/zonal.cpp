@@ -9,6 +9,7 @@
 
 #include "pipeline/stages/common.hpp"
 #include "pipeline/stages/stages.hpp"
+#include "pipeline/typed_stage.hpp"
 #include "rasters/core/error.hpp"
 #include "rasters/statistics/zonal.hpp"
 #include "vectors/rasterize.hpp"
@@ -27,11 +28,30 @@ std::string csv_field(const std::string& s) {
 
 std::string number_text(double v) { return std::isnan(v) ? std::string{} : fmt::format("{:.6g}", v); }
 
-// The layers statistics are computed of; optional ones are empty rasters.
+// A layer whose mean per zone becomes the column "<column>_mean" (another stage's raster).
+struct ZonalLayer {
+  InputRef input;
+  std::string column;
+};
+
+struct ZonalOptions {
+  VectorSource provinces;
+  std::string key_field, name_field, country_field;
+  std::optional<VectorSource> districts;
+  std::string district_key_field, district_name_field;
+  std::vector<ZonalLayer> layers;
+  std::string rank_by;
+  std::int64_t min_cells = 1;
+};
+
+// The statistics every ranking has, before the layers' means.
+const std::vector<std::string> kFixedMetrics = {"nexus_mean", "nexus_max", "hot_share"};
+
+// The layers statistics are computed of.
 struct Layers {
   Raster<float> nexus;
   Raster<std::int16_t> bins;
-  Raster<float> frequency, density, gap;
+  std::vector<std::pair<std::string, Raster<float>>> means;  // "<column>_mean" and its raster
 };
 
 struct Ranked {
@@ -74,10 +94,8 @@ Ranked rank_zones(const FeatureTable& features, const std::string& key_field, co
   const auto nexus_stats = zonal_stats(zones, nz, layers.nexus);
   const auto hot = zonal_count_if(zones, nz, layers.bins, [](std::int16_t v) { return v >= 2; });
   const auto classified = zonal_count_if(zones, nz, layers.bins, [](std::int16_t) { return true; });
-  const auto stats_of = [&](const Raster<float>& r) {
-    return r.size() == grid.cells() ? zonal_stats(zones, nz, r) : std::vector<ZoneStats>{};
-  };
-  const auto freq = stats_of(layers.frequency), dens = stats_of(layers.density), gap = stats_of(layers.gap);
+  std::vector<std::vector<ZoneStats>> layer_stats;
+  for (const auto& [column, r] : layers.means) layer_stats.push_back(zonal_stats(zones, nz, r));
   const double cell_km2 = grid.dx() * grid.dy() / 1e6;
   const auto mean_or_nan = [](const std::vector<ZoneStats>& s, std::size_t z) {
     return s.empty() || s[z].valid == 0 ? NAN : s[z].mean();
@@ -94,17 +112,18 @@ Ranked rank_zones(const FeatureTable& features, const std::string& key_field, co
     const auto& st = nexus_stats[z];
     if (st.cells < min_cells) continue;
     const double hot_share = classified[z] > 0 ? static_cast<double>(hot[z]) / static_cast<double>(classified[z]) : NAN;
-    const std::map<std::string, double> metrics = {
-        {"nexus_mean", st.valid ? st.mean() : NAN}, {"nexus_max", st.valid ? st.max : NAN}, {"hot_share", hot_share},
-        {"frequency_mean", mean_or_nan(freq, z)},   {"density_mean", mean_or_nan(dens, z)}, {"gap_mean", mean_or_nan(gap, z)}};
+    std::map<std::string, double> metrics = {
+        {"nexus_mean", st.valid ? st.mean() : NAN}, {"nexus_max", st.valid ? st.max : NAN}, {"hot_share", hot_share}};
+    for (std::size_t k = 0; k < layers.means.size(); ++k) metrics[layers.means[k].first] = mean_or_nan(layer_stats[k], z);
     const Feature& f = zones_table.features[z];
     const auto text = [&](const std::string& field) {
       return field.empty() ? std::string{} : attr_text(f.attributes[static_cast<std::size_t>(features.field_index(field))]);
     };
-    rows.push_back({z, metrics.at(rank_by),
-                    {text(key_field), text(name_field), text(country_field), static_cast<double>(st.cells) * cell_km2,
-                     opt(metrics.at("nexus_mean")), opt(metrics.at("nexus_max")), opt(hot_share),
-                     opt(metrics.at("frequency_mean")), opt(metrics.at("density_mean")), opt(metrics.at("gap_mean"))}});
+    std::vector<AttrValue> attrs = {text(key_field), text(name_field), text(country_field),
+                                    static_cast<double>(st.cells) * cell_km2};
+    for (const auto& m : kFixedMetrics) attrs.push_back(opt(metrics.at(m)));
+    for (const auto& [column, r] : layers.means) attrs.push_back(opt(metrics.at(column)));
+    rows.push_back({z, metrics.at(rank_by), std::move(attrs)});
   }
   // Descending score; NaN last; ties by code so the order is stable.
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
@@ -116,13 +135,21 @@ Ranked rank_zones(const FeatureTable& features, const std::string& key_field, co
   Ranked out;
   out.table.name = layer_name;
   out.table.crs_wkt = grid.crs_wkt;
-  out.table.fields = {{"code", FieldType::string},       {"name", FieldType::string},     {"country", FieldType::string},
-                      {"area_km2", FieldType::real},      {"nexus_mean", FieldType::real}, {"nexus_max", FieldType::real},
-                      {"hot_share", FieldType::real},     {"frequency_mean", FieldType::real},
-                      {"density_mean", FieldType::real},  {"gap_mean", FieldType::real},   {"score", FieldType::real},
-                      {"rank", FieldType::integer}};
+  out.table.fields = {{"code", FieldType::string}, {"name", FieldType::string}, {"country", FieldType::string},
+                      {"area_km2", FieldType::real}};
   std::ostringstream csv;
-  csv << "rank,code,name,country,area_km2,nexus_mean,nexus_max,hot_share,frequency_mean,density_mean,gap_mean,score\n";
+  csv << "rank,code,name,country,area_km2";
+  for (const auto& m : kFixedMetrics) {
+    out.table.fields.push_back({m, FieldType::real});
+    csv << ',' << m;
+  }
+  for (const auto& [column, r] : layers.means) {
+    out.table.fields.push_back({column, FieldType::real});
+    csv << ',' << column;
+  }
+  out.table.fields.push_back({"score", FieldType::real});
+  out.table.fields.push_back({"rank", FieldType::integer});
+  csv << ",score\n";
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const Row& r = rows[k];
     Feature f;
@@ -152,37 +179,66 @@ std::vector<std::string> required_fields(std::initializer_list<std::string> fiel
 }  // namespace
 
 StageDef zonal() {
-  StageDef def;
-  def.info.kind = "zonal";
-  def.info.summary = "Per-province (and optionally per-district) statistics — area, nexus index mean and max, share of "
-                     "+2/+3 hot spots, route frequency, event density, governance gap — and a ranking.";
-  def.info.options = {
-      OptionSpec::vector("provinces", "Province polygons."),
-      OptionSpec::string("key_field", "iso_3166_2", "Attribute with the province code."),
-      OptionSpec::string("name_field", "name", "Attribute with the province name."),
-      OptionSpec::string("country_field", "admin", "Attribute with the country name (\"\" for none)."),
-      OptionSpec::vector("districts", "District polygons, for a second, finer table.").optional(),
-      OptionSpec::string("district_key_field", "shapeID", "Attribute with the district code."),
-      OptionSpec::string("district_name_field", "shapeName", "Attribute with the district name."),
-      OptionSpec::choice("rank_by", {"nexus_mean", "nexus_max", "hot_share", "frequency_mean", "density_mean", "gap_mean"},
-                         "nexus_mean", "Score the ranking sorts by (descending)."),
-      OptionSpec::integer("min_cells", 1, "Zones with fewer grid cells are left out.").min(1),
-  };
-  def.info.inputs = {
+  StageSpec<ZonalOptions> spec{"zonal",
+                            "Per-province (and optionally per-district) statistics — area, nexus index mean and max, "
+                            "share of +2/+3 hot spots, the mean of each listed layer (route frequency, event density, "
+                            "governance gap) — and a ranking."};
+  using O = ZonalOptions;
+  auto& opt = spec.options;
+  opt.vector("provinces", &O::provinces, "Province polygons.");
+  opt.text("key_field", &O::key_field, "iso_3166_2", "Attribute with the province code.");
+  opt.text("name_field", &O::name_field, "name", "Attribute with the province name.");
+  opt.text("country_field", &O::country_field, "admin", "Attribute with the country name (\"\" for none).");
+  opt.vector("districts", &O::districts, "District polygons, for a second, finer table.");
+  opt.text("district_key_field", &O::district_key_field, "shapeID", "Attribute with the district code.");
+  opt.text("district_name_field", &O::district_name_field, "shapeName", "Attribute with the district name.");
+  OptionSet<ZonalLayer> fields;
+  fields.input("input", &ZonalLayer::input, ArtifactKind::raster, std::string("none"),
+               "The raster, as \"stage-id.artifact\"; a default layer whose stage is not in the config is left out.");
+  fields.text("column", &ZonalLayer::column, std::nullopt, "Column name: its mean per zone is \"<column>_mean\".");
+  json defaults = json::array();
+  for (const ZonalLayer& l : std::vector<ZonalLayer>{{{"", "corridors.route_frequency"}, "frequency"},
+                                                     {{"", "activity.density"}, "density"},
+                                                     {{"", "governance.gap"}, "gap"}})
+    defaults.push_back(fields.to_json(l));
+  opt.records("layers", &O::layers, fields,
+            "Layers averaged per zone (default: frequency = corridors.route_frequency, density = activity.density, "
+            "gap = governance.gap).")
+      .default_to(defaults);
+  opt.text("rank_by", &O::rank_by, "nexus_mean",
+         "Score the ranking sorts by (descending): nexus_mean, nexus_max, hot_share or \"<column>_mean\" of a layer.");
+  opt.integer("min_cells", &O::min_cells, 1, "Zones with fewer grid cells are left out.").min(1);
+  spec.inputs = {
       {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."},
       {"nexus_index", ArtifactKind::raster, "hotspots.nexus_index", false, "Nexus index."},
       {"bins", ArtifactKind::raster, "hotspots.bins", false, "Hot spot bins."},
-      {"route_frequency", ArtifactKind::raster, "corridors.route_frequency", true, "Route frequency."},
-      {"activity", ArtifactKind::raster, "activity.density", true, "Event density."},
-      {"governance", ArtifactKind::raster, "governance.gap", true, "Governance gap."},
   };
-  def.info.outputs = {
-      {"provinces", ArtifactKind::vector, "", "Provinces with their statistics, score and rank."},
+  Presentation provinces_view;
+  provinces_view.title = "Province statistics";
+  provinces_view.gpkg_layer = "province_stats";
+  provinces_view.gpkg_role = "province_stats";
+  provinces_view.group = kGroupAnalysis;
+  provinces_view.geometry = GeometryKind::polygon;
+  provinces_view.look = VectorLook::choropleth;
+  provinces_view.order = 50;
+  spec.outputs = {
+      {"provinces", ArtifactKind::vector, "", "Provinces with their statistics, score and rank.", false, {}, provinces_view},
       {"ranking", ArtifactKind::table, "province_stats", "Provinces ranked by the score (CSV).", false, "province_ranking"},
       {"districts", ArtifactKind::vector, "", "Districts with their statistics, score and rank.", true},
       {"district_ranking", ArtifactKind::table, "district_stats", "Districts ranked by the score (CSV).", true},
   };
-  def.run = [](StageContext& ctx) {
+  spec.check = [](ZonalOptions& z) {
+    std::vector<std::string> scores = kFixedMetrics;
+    for (const auto& l : z.layers) scores.push_back(l.column + "_mean");
+    if (std::find(scores.begin(), scores.end(), z.rank_by) == scores.end()) {
+      std::string list;
+      for (const auto& c : scores) list += (list.empty() ? "" : ", ") + c;
+      const std::string hint = closest_match(z.rank_by, scores);
+      config_error(fmt::format("rank_by: '{}' is not one of {}{}", z.rank_by, list,
+                               hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+  };
+  spec.run = [](StageContext& ctx, const ZonalOptions& o) {
     const Grid grid = ctx.grid();
     Layers layers;
     layers.nexus = ctx.raster_input("nexus_index");
@@ -190,17 +246,18 @@ StageDef zonal() {
     const Raster<float> b = ctx.raster_input("bins");
     for (CellIndex i = 0; i < b.size(); ++i)
       if (b.valid(i)) layers.bins.set_valid(i, static_cast<std::int16_t>(b[i]));
-    if (ctx.has_input("route_frequency")) layers.frequency = ctx.raster_input("route_frequency");
-    if (ctx.has_input("activity")) layers.density = ctx.raster_input("activity");
-    if (ctx.has_input("governance")) layers.gap = ctx.raster_input("governance");
-    const std::string rank_by = ctx.text("rank_by");
-    const std::int64_t min_cells = ctx.integer("min_cells");
+    for (const ZonalLayer& l : o.layers)
+      if (l.input.connected() && ctx.has_input(l.input.slot))
+        layers.means.emplace_back(l.column + "_mean", ctx.raster_input(l.input.slot));
+    std::string rank_by = o.rank_by;
+    if (std::none_of(layers.means.begin(), layers.means.end(), [&](const auto& m) { return m.first == rank_by; }) &&
+        std::find(kFixedMetrics.begin(), kFixedMetrics.end(), rank_by) == kFixedMetrics.end())
+      config_error(fmt::format("rank_by '{}': that layer's stage is not in the config", rank_by));
 
-    const std::string country = ctx.text("country_field");
     const FeatureTable provinces =
-        read_layer(ctx, "provinces", grid, required_fields({ctx.text("key_field"), ctx.text("name_field"), country}));
-    const Ranked p = rank_zones(provinces, ctx.text("key_field"), ctx.text("name_field"), country, layers, rank_by,
-                                min_cells, "province_stats");
+        read_layer(ctx, o.provinces, "provinces", grid, required_fields({o.key_field, o.name_field, o.country_field}));
+    const Ranked p = rank_zones(provinces, o.key_field, o.name_field, o.country_field, layers, rank_by, o.min_cells,
+                                "province_stats");
     ctx.record("ranked_by", rank_by);
     ctx.record("top", p.top);
     ctx.record("provinces", p.table.features.size());
@@ -210,18 +267,18 @@ StageDef zonal() {
     ctx.write_vector("provinces", p.table);
     ctx.write_text("ranking", p.csv);
 
-    if (ctx.has("districts")) {
-      const FeatureTable districts = read_layer(
-          ctx, "districts", grid, required_fields({ctx.text("district_key_field"), ctx.text("district_name_field")}));
-      const Ranked d = rank_zones(districts, ctx.text("district_key_field"), ctx.text("district_name_field"), "",
-                                  layers, rank_by, min_cells, "district_stats");
+    if (o.districts) {
+      const FeatureTable districts = read_layer(ctx, *o.districts, "districts", grid,
+                                                required_fields({o.district_key_field, o.district_name_field}));
+      const Ranked d = rank_zones(districts, o.district_key_field, o.district_name_field, "", layers, rank_by,
+                                  o.min_cells, "district_stats");
       ctx.record("districts", d.table.features.size());
       ctx.record("top_districts", d.top);
       ctx.write_vector("districts", d.table);
       ctx.write_text("district_ranking", d.csv);
     }
   };
-  return def;
+  return make_stage(std::move(spec));
 }
 
 }  // namespace nexusmap::stages

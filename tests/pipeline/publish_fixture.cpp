@@ -94,12 +94,23 @@ void add(FeatureTable& t, const std::string& geometry, std::vector<AttrValue> at
   t.features.push_back(std::move(f));
 }
 
+// The stand-ins write the real stages' outputs, with their declared presentations.
+std::vector<OutputDecl> real_outputs(const std::string& kind, const std::vector<std::string>& names) {
+  std::vector<OutputDecl> out;
+  for (const auto& n : names) {
+    const OutputDecl* d = find_stage(kind)->info.output(n);
+    if (d == nullptr) fail(ErrorKind::internal, fmt::format("fixture: stage '{}' has no output '{}'", kind, n));
+    out.push_back(*d);
+  }
+  return out;
+}
+
 StageDef barriers_def() {
   StageDef def;
   def.info.kind = "barriers";
   def.info.summary = "synthetic crossings";
   def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, ""}};
-  def.info.outputs = {{"crossings", ArtifactKind::vector, "", "Crossing points."}};
+  def.info.outputs = real_outputs("barriers", {"crossings"});
   def.run = [](StageContext& ctx) {
     const Grid g = ctx.grid();
     const Frame f{g.extent()};
@@ -123,14 +134,8 @@ StageDef corridors_def() {
   def.info.kind = "corridors";
   def.info.summary = "synthetic corridors";
   def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, ""}};
-  def.info.outputs = {
-      {"accumulated_cost", ArtifactKind::raster, "accumulated_cost", "Hours from the sources."},
-      {"paths", ArtifactKind::vector, "", "Least-cost paths."},
-      {"alternatives", ArtifactKind::vector, "", "Alternative routes."},
-      {"corridor", ArtifactKind::raster, "corridor", "Least-cost corridor."},
-      {"corridor_polygons", ArtifactKind::vector, "", "Corridor polygons."},
-      {"route_frequency", ArtifactKind::raster, "route_frequency", "Route frequency."},
-  };
+  def.info.outputs =
+      real_outputs("corridors", {"accumulated_cost", "paths", "alternatives", "corridor", "corridor_polygons", "route_frequency"});
   def.run = [](StageContext& ctx) {
     const Grid g = ctx.grid();
     const Frame f{g.extent()};
@@ -139,18 +144,18 @@ StageDef corridors_def() {
       return outside(g, col, row) ? NAN : std::hypot(x - sx, y - sy) / 1000.0 / 4.0;
     });
     ctx.write_raster("accumulated_cost", cost,
-                     {"Accumulated cost", "h", RasterStyle::sequential, Resampling::average, {}});
+                     {Resampling::average, {}});
     const double width = 0.06 * f.e.width();
     Raster<std::uint8_t> corridor(g, std::uint8_t{0});
     for (std::int64_t row = 0; row < g.height; ++row)
       for (std::int64_t col = 0; col < g.width; ++col)
         corridor.at(col, row) = dist_to_route(f, g.x_center(col), g.y_center(row)) < width ? 1 : 0;
-    ctx.write_raster("corridor", corridor, {"Least-cost corridor", "", RasterStyle::binary, Resampling::nearest, {}});
+    ctx.write_raster("corridor", corridor, {Resampling::nearest, {}});
     const Raster<float> freq = field(g, [&](double x, double y, auto, auto) {
       const double d = dist_to_route(f, x, y) / width;
       return d > 2 ? 0.0 : std::exp(-d * d * 2.0);
     });
-    ctx.write_raster("route_frequency", freq, {"Route frequency", "", RasterStyle::uniform, Resampling::average, {}});
+    ctx.write_raster("route_frequency", freq, {Resampling::average, {}});
 
     FeatureTable paths = table("paths", g,
                                {{"destination", FieldType::string},
@@ -185,7 +190,7 @@ StageDef activity_def() {
   def.info.kind = "activity";
   def.info.summary = "synthetic activity";
   def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, ""}};
-  def.info.outputs = {{"density", ArtifactKind::raster, "activity_density", "Events per 100 km²."}};
+  def.info.outputs = real_outputs("activity", {"density"});
   def.run = [](StageContext& ctx) {
     const Grid g = ctx.grid();
     const Frame f{g.extent()};
@@ -200,7 +205,7 @@ StageDef activity_def() {
       return v < 0.05 ? 0.0 : v;
     });
     ctx.write_raster("density", density,
-                     {"Militant activity density", "events/100 km²", RasterStyle::uniform, Resampling::average, {}});
+                     {Resampling::average, {}});
   };
   return def;
 }
@@ -210,19 +215,18 @@ StageDef governance_def() {
   def.info.kind = "governance";
   def.info.summary = "synthetic governance";
   def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, ""}};
-  def.info.outputs = {{"gap", ArtifactKind::raster, "governance_gap", "Governance gap."},
-                      {"remoteness", ArtifactKind::raster, "remoteness", "Hours from state centres."}};
+  def.info.outputs = real_outputs("governance", {"gap", "remoteness"});
   def.run = [](StageContext& ctx) {
     const Grid g = ctx.grid();
     const Frame f{g.extent()};
     const Raster<float> gap = field(g, [&](double x, double y, auto, auto) {
       return std::clamp(0.9 - 0.7 * (y - f.e.ymin) / f.e.height() + 0.1 * std::sin(x / 20000.0), 0.0, 1.0);
     });
-    ctx.write_raster("gap", gap, {"Governance gap", "", RasterStyle::uniform, Resampling::average, {}});
+    ctx.write_raster("gap", gap, {Resampling::average, {}});
     const Raster<float> remote = field(g, [&](double x, double y, auto, auto) {
       return std::min(std::hypot(x - f.x(0.2), y - f.y(0.9)), std::hypot(x - f.x(0.45), y - f.y(0.35))) / 5000.0;
     });
-    ctx.write_raster("remoteness", remote, {"Remoteness", "h", RasterStyle::sequential, Resampling::average, {}});
+    ctx.write_raster("remoteness", remote, {Resampling::average, {}});
   };
   return def;
 }
@@ -232,9 +236,7 @@ StageDef hotspots_def() {
   def.info.kind = "hotspots";
   def.info.summary = "synthetic hotspots";
   def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, ""}};
-  def.info.outputs = {{"nexus_index", ArtifactKind::raster, "nexus_index", "Nexus index."},
-                      {"z", ArtifactKind::raster, "hotspot_z", "Gi* z."},
-                      {"bins", ArtifactKind::raster, "hotspot_bins", "Hotspot classes."}};
+  def.info.outputs = real_outputs("hotspots", {"nexus_index", "z", "bins"});
   def.run = [](StageContext& ctx) {
     const Grid g = ctx.grid();
     const Frame f{g.extent()};
@@ -246,12 +248,12 @@ StageDef hotspots_def() {
       if (outside(g, col, row)) return static_cast<double>(NAN);
       return std::clamp(0.85 * bump(x, y, 0.42, 0.28, 0.15) + 0.5 * bump(x, y, 0.58, 0.55, 0.1) + 0.05, 0.0, 1.0);
     });
-    ctx.write_raster("nexus_index", nexus, {"Nexus index", "", RasterStyle::uniform, Resampling::average, {}});
+    ctx.write_raster("nexus_index", nexus, {Resampling::average, {}});
     const Raster<float> z = field(g, [&](double x, double y, auto col, auto row) {
       if (outside(g, col, row)) return static_cast<double>(NAN);
       return 4.0 * bump(x, y, 0.42, 0.28, 0.18) - 3.0 * bump(x, y, 0.15, 0.85, 0.15);
     });
-    ctx.write_raster("z", z, {"Gi* z-score", "", RasterStyle::diverging, Resampling::average, {}});
+    ctx.write_raster("z", z, {Resampling::average, {}});
     Raster<std::int16_t> bins(g, std::int16_t{0});
     for (CellIndex i = 0; i < z.size(); ++i) {
       if (!z.valid(i)) {
@@ -262,7 +264,7 @@ StageDef hotspots_def() {
       const int level = a > 2.58 ? 3 : a > 1.96 ? 2 : a > 1.65 ? 1 : 0;
       bins[i] = static_cast<std::int16_t>(z[i] < 0 ? -level : level);
     }
-    ctx.write_raster("bins", bins, {"Hot spots", "", RasterStyle::hotspot_bins, Resampling::nearest, {}});
+    ctx.write_raster("bins", bins, {Resampling::nearest, {}});
   };
   return def;
 }
@@ -272,8 +274,7 @@ StageDef zonal_def() {
   def.info.kind = "zonal";
   def.info.summary = "synthetic provinces";
   def.info.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, ""}};
-  def.info.outputs = {{"provinces", ArtifactKind::vector, "", "Province statistics."},
-                      {"ranking", ArtifactKind::table, "province_stats", "Ranking."}};
+  def.info.outputs = real_outputs("zonal", {"provinces", "ranking"});
   def.run = [](StageContext& ctx) {
     const Grid g = ctx.grid();
     const Frame f{g.extent()};
@@ -366,8 +367,10 @@ FixtureRun run_publish_fixture(const std::filesystem::path& work_dir, const Fixt
     cfg.stages.push_back(std::move(s));
   }
   publish.inputs.clear();
+  publish.presented.clear();
   publish.upstream.clear();
   for (const auto& decl : publish.def->info.inputs) {
+    if (decl.presented_layers) continue;
     const auto dot = decl.default_ref.find('.');
     ArtifactRef ref{decl.default_ref.substr(0, dot), decl.default_ref.substr(dot + 1)};
     const std::size_t producer = cfg.index_of(ref.stage);
@@ -376,8 +379,14 @@ FixtureRun run_publish_fixture(const std::filesystem::path& work_dir, const Fixt
     if (std::find(publish.upstream.begin(), publish.upstream.end(), producer) == publish.upstream.end())
       publish.upstream.push_back(producer);
   }
-  std::sort(publish.upstream.begin(), publish.upstream.end());
   cfg.stages.push_back(std::move(publish));
+  wire_presented_layers(cfg.stages, cfg.stages.size() - 1);
+  StageInstance& p = cfg.stages.back();
+  for (const auto& slot : p.presented) {
+    const std::size_t producer = cfg.index_of(p.inputs.at(slot).stage);
+    if (std::find(p.upstream.begin(), p.upstream.end(), producer) == p.upstream.end()) p.upstream.push_back(producer);
+  }
+  std::sort(p.upstream.begin(), p.upstream.end());
 
   RunOptions run;
   run.out_dir = work_dir / "out";

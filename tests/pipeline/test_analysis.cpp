@@ -165,8 +165,8 @@ TEST_F(Analysis, HotspotsAndZonalRankTheProvinces) {
   write_config(activity() + R"(
 [[stage]]
 id = "hotspots"
-activity_normalize = "min_max"
 distance_band = 10000
+layers = [{ name = "activity", input = "activity.density", normalize = "min_max" }]
 
 [[stage]]
 id = "zonal"
@@ -205,7 +205,8 @@ district_name_field = "name"
 }
 
 TEST_F(Analysis, ZeroWeightsAreRejectedBeforeRunning) {
-  write_config(activity() + "\n[[stage]]\nid = \"hotspots\"\nactivity_weight = 0\n");
+  write_config(activity() +
+               "\n[[stage]]\nid = \"hotspots\"\nlayers = [{ name = \"activity\", input = \"activity.density\", weight = 0 }]\n");
   const auto r = run();
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("stage 'hotspots'"), std::string::npos) << r.output;
@@ -213,7 +214,9 @@ TEST_F(Analysis, ZeroWeightsAreRejectedBeforeRunning) {
 
 TEST_F(Analysis, ConstantLayerGivesADocumentedResult) {
   // No events at all: the activity layer is constant 0. min_max of a constant is documented (not NaN).
-  write_config(activity("from = \"2030-01-01\"\n") + "\n[[stage]]\nid = \"hotspots\"\nactivity_normalize = \"min_max\"\n");
+  write_config(activity("from = \"2030-01-01\"\n") +
+               "\n[[stage]]\nid = \"hotspots\"\nlayers = [{ name = \"activity\", input = \"activity.density\", normalize = "
+               "\"min_max\" }]\n");
   const auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Raster<float> nexus = read_raster<float>(latest("nexus_index.tif"));

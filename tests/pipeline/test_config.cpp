@@ -151,19 +151,20 @@ TEST_F(ConfigErrors, Cycle) {
 [[stage]]
 id = "h1"
 kind = "hotspots"
-inputs = { activity = "h2.nexus_index", trafficking = "none", governance = "none" }
+layers = [{ name = "other", input = "h2.nexus_index" }]
 
 [[stage]]
 id = "h2"
 kind = "hotspots"
-inputs = { activity = "h1.nexus_index", trafficking = "none", governance = "none" }
+layers = [{ name = "other", input = "h1.nexus_index" }]
 )"),
                   {"c.toml:", "the stage inputs form a cycle", "'h1'", "'h2'", "change one of their `inputs`"});
 }
 
 TEST_F(ConfigErrors, SelfReference) {
-  expect_rejected(base("\n[[stage]]\nid = \"h1\"\nkind = \"hotspots\"\ninputs = { activity = \"h1.nexus_index\" }\n"),
-                  {"stage 'h1'.inputs.activity", "cannot read its own output"});
+  expect_rejected(base("\n[[stage]]\nid = \"h1\"\nkind = \"hotspots\"\nlayers = [{ name = \"self\", input = "
+                       "\"h1.nexus_index\" }]\n"),
+                  {"stage 'h1'.layers[0].input", "cannot read its own output"});
 }
 
 TEST_F(ConfigErrors, SetOverridesAreValidatedToo) {

@@ -56,7 +56,7 @@ class ToolsTest : public ::testing::Test {
 
   // cost-distance from sources.tif with back-links: acc.tif and bl.tif in the test directory.
   void cost_distance_with_backlinks() {
-    ASSERT_EQ(test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --out {} --backlinks {}",
+    ASSERT_EQ(test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --neighbours 8 --out {} --backlinks {}",
                                              q(dir_ / "cost.tif"), q(dir_ / "sources.tif"), q(dir_ / "acc.tif"),
                                              q(dir_ / "bl.tif")))
                   .exit_code,
@@ -65,7 +65,7 @@ class ToolsTest : public ::testing::Test {
 };
 
 TEST_F(ToolsTest, RasterSourcesUniformCostKnownAnswer) {
-  const auto r = test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --out {} --backlinks {}",
+  const auto r = test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --neighbours 8 --out {} --backlinks {}",
                                                 q(dir_ / "cost.tif"), q(dir_ / "sources.tif"), q(dir_ / "acc.tif"),
                                                 q(dir_ / "bl.tif")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -108,8 +108,8 @@ TEST_F(ToolsTest, SixteenNeighboursAndMaxCost) {
 
 TEST_F(ToolsTest, VectorSourcesWithLayerFilter) {
   write_points(dir_ / "towns.geojson", {{"a", centre(grid_, 0, 0)}, {"b", centre(grid_, 8, 6)}});
-  auto r = test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --out {}", q(dir_ / "cost.tif"),
-                                          q(dir_ / "towns.geojson"), q(dir_ / "acc.tif")));
+  auto r = test::run_nexusmap(fmt::format("cost-distance --cost {} --sources {} --neighbours 8 --out {}",
+                                          q(dir_ / "cost.tif"), q(dir_ / "towns.geojson"), q(dir_ / "acc.tif")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   Raster<double> acc = read_raster<double>(dir_ / "acc.tif");
   EXPECT_EQ(acc.at(0, 0), 0.0);
