@@ -56,6 +56,36 @@ std::string require_string(const toml::node& n, const std::string& file, const s
   return n.as_string()->get();
 }
 
+// [vars] may refer to each other and to the environment; expand until stable (a cycle is an error).
+std::map<std::string, std::string> expand_var_table(const std::map<std::string, std::pair<std::string, SourceRef>>& raw) {
+  std::map<std::string, std::string> vars;
+  for (const auto& [name, value] : raw) vars[name] = value.first;
+  for (int round = 0;; ++round) {
+    bool changed = false;
+    for (auto& [name, value] : vars) {
+      if (value.find("${") == std::string::npos) continue;
+      std::map<std::string, std::string> others = vars;
+      others.erase(name);
+      // Leave references to not-yet-expanded vars for the next round.
+      std::map<std::string, std::string> ready;
+      for (const auto& [n, v] : others)
+        if (v.find("${") == std::string::npos) ready[n] = v;
+      bool pending = false;
+      for (const auto& [n, v] : others)
+        if (!ready.count(n) && value.find("${" + n) != std::string::npos) pending = true;
+      if (pending) continue;
+      value = expand_vars(value, raw.at(name).second, "vars." + name, ready);
+      changed = true;
+    }
+    if (!changed) {
+      for (const auto& [name, value] : vars)
+        if (value.find("${") != std::string::npos)
+          bad(raw.at(name).second, "vars." + name, "the [vars] refer to each other in a cycle");
+      return vars;
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<OptionSpec>& run_option_specs() {
@@ -64,6 +94,10 @@ const std::vector<OptionSpec>& run_option_specs() {
       OptionSpec::string("output", "out", "Output directory (relative to the config file); `--out` overrides."),
       OptionSpec::integer("keep_runs", 7, "Complete runs kept under <output>/runs; older ones are deleted.").min(1),
       OptionSpec::integer("keep_failed", 3, "Failed or interrupted runs kept for inspection.").min(0),
+      OptionSpec::string("dataset", "",
+                         "Description of the input data (TOML: name, licence, source, limitations, [vars]), e.g. "
+                         "`${data}/DATASET.toml`; read when the file exists. Its limitations are logged as a warning "
+                         "and shown in the report and manifest; its [vars] override the config's."),
   };
   return specs;
 }
@@ -143,38 +177,13 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
     }
   }
 
-  // [vars] may refer to each other and to the environment; expand until stable (a cycle is an error).
   std::map<std::string, std::string> vars;
+  std::map<std::string, std::pair<std::string, SourceRef>> raw;
   if (const toml::node* vn = root.get("vars")) {
     if (!vn->is_table()) bad(source_of(*vn, file), "vars", "expected a table of name = \"value\"");
-    std::map<std::string, std::pair<std::string, SourceRef>> raw;
     for (auto&& [k, v] : *vn->as_table())
       raw[std::string(k.str())] = {require_string(v, file, "vars." + std::string(k.str())), source_of(v, file)};
-    for (const auto& [name, value] : raw) vars[name] = value.first;
-    for (int round = 0;; ++round) {
-      bool changed = false;
-      for (auto& [name, value] : vars) {
-        if (value.find("${") == std::string::npos) continue;
-        std::map<std::string, std::string> others = vars;
-        others.erase(name);
-        // Leave references to not-yet-expanded vars for the next round.
-        std::map<std::string, std::string> ready;
-        for (const auto& [n, v] : others)
-          if (v.find("${") == std::string::npos) ready[n] = v;
-        bool pending = false;
-        for (const auto& [n, v] : others)
-          if (!ready.count(n) && value.find("${" + n) != std::string::npos) pending = true;
-        if (pending) continue;
-        value = expand_vars(value, raw[name].second, "vars." + name, ready);
-        changed = true;
-      }
-      if (!changed) {
-        for (const auto& [name, value] : vars)
-          if (value.find("${") != std::string::npos)
-            bad(raw[name].second, "vars." + name, "the [vars] refer to each other in a cycle");
-        break;
-      }
-    }
+    vars = expand_var_table(raw);
   }
 
   ResolveContext rctx;
@@ -189,7 +198,23 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
   toml::table empty;
   const toml::node* run_node = root.get("run");
   if (run_node && !run_node->is_table()) bad(source_of(*run_node, file), "run", "expected a table");
-  const json run = resolve_options(run_option_specs(), run_node ? *run_node->as_table() : empty, rctx, "run");
+  json run = resolve_options(run_option_specs(), run_node ? *run_node->as_table() : empty, rctx, "run");
+  // The data's own description, when it has one: its [vars] name its files (a --set vars.NAME
+  // still wins), so one config runs on datasets laid out differently.
+  if (const std::string ds = run["dataset"]; !ds.empty()) {
+    std::filesystem::path p(ds);
+    if (p.is_relative()) p = rctx.config_dir / p;
+    if (std::filesystem::is_regular_file(p, ec)) {
+      Dataset d = read_dataset(p.lexically_normal());
+      for (const auto& [name, value] : d.vars)
+        if (std::none_of(options.overrides.begin(), options.overrides.end(),
+                         [&](const std::string& ov) { return ov.rfind("vars." + name + "=", 0) == 0; }))
+          raw[name] = value;
+      vars = expand_var_table(raw);
+      run = resolve_options(run_option_specs(), run_node ? *run_node->as_table() : empty, rctx, "run");
+      cfg.run.dataset = std::move(d);
+    }
+  }
   cfg.run.name = run["name"];
   std::filesystem::path out = run["output"].get<std::string>();
   cfg.run.output_dir = (out.is_relative() ? rctx.config_dir / out : out).lexically_normal();

@@ -103,14 +103,16 @@ std::string program_identity() {
   return id;
 }
 
-std::string cache_key(const StageInstance& s, const json& input_hashes, const DigestMap& digests,
-                      const std::map<std::string, std::string>& output_names) {
+// The dataset description is part of every key: the report shows it, and it names the files.
+std::string cache_key(const PipelineConfig& cfg, const StageInstance& s, const json& input_hashes,
+                      const DigestMap& digests, const std::map<std::string, std::string>& output_names) {
   const json k = {{"program", program_identity()},
                   {"kind", s.def->info.kind},
                   {"id", s.id},
                   {"options", options_identity(s, digests)},
                   {"inputs", input_hashes},
-                  {"published", output_names}};
+                  {"published", output_names},
+                  {"dataset", cfg.run.dataset ? cfg.run.dataset->sha256 : ""}};
   return sha256_hex(k.dump());
 }
 
@@ -283,7 +285,7 @@ class Executor {
         if (auto it = names_.find({ref.stage, ref.artifact}); it != names_.end()) published[slot] = it->second;
       }
       const auto output_names = own_output_names(s, names_);
-      r.key = cache_key(s, input_hashes, digests_, output_names);
+      r.key = cache_key(cfg_, s, input_hashes, digests_, output_names);
       const bool forced = opts_.force && (opts_.only.empty() || std::count(opts_.only.begin(), opts_.only.end(), s.id));
       if (!forced) {
         std::string problem;
@@ -464,6 +466,13 @@ RunOutcome run_pipeline(const PipelineConfig& cfg, const RunOptions& opts) {
   log->info("run {} of {} ({} stage(s), {} thread(s)) into {}", run_id, cfg.file.filename().string(),
             std::count(selected.begin(), selected.end(), true), threads, out.string());
   Logging::event({{"event", "run_start"}, {"run", run_id}, {"config", cfg.file.string()}, {"threads", threads}});
+  if (const auto& d = cfg.run.dataset) {
+    std::string limits;
+    for (const auto& l : d->limitations) limits += "\n  - " + l;
+    log->warn("data: {} ({}){}{}", d->name, d->file.parent_path().string(), limits.empty() ? "" : "; it cannot support:",
+              limits);
+    Logging::event({{"event", "dataset"}, {"dataset", dataset_json(*d)}});
+  }
 
   json manifest = {{"manifest_version", 1},
                    {"versions", version_info()},
@@ -471,6 +480,7 @@ RunOutcome run_pipeline(const PipelineConfig& cfg, const RunOptions& opts) {
                             {"only", opts.only}, {"force", opts.force}}},
                    {"config", {{"path", cfg.file.string()}, {"sha256", cfg.sha256}, {"text", cfg.text}, {"overrides", cfg.overrides}}},
                    {"inputs", json::array()}};
+  if (cfg.run.dataset) manifest["dataset"] = dataset_json(*cfg.run.dataset);
 
   std::vector<StageRun> runs;
   std::string failure;
@@ -587,7 +597,7 @@ void print_plan(const PipelineConfig& cfg, const RunOptions& opts, std::ostream&
         status = "will run (an upstream stage runs)";
         will_run[i] = true;
       } else {
-        keys[i] = cache_key(s, input_hashes, digests, own_output_names(s, names));
+        keys[i] = cache_key(cfg, s, input_hashes, digests, own_output_names(s, names));
         if (forced) {
           status = "will run (--force)";
           will_run[i] = true;

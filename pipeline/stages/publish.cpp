@@ -399,6 +399,7 @@ class Publisher {
       in.stages.push_back({{"id", s.id}, {"kind", s.def->info.kind}, {"options", s.options}});
     in.provenance = ctx_.provenance();
     in.versions = version_info();
+    if (const auto& d = ctx_.config().run.dataset) in.dataset = dataset_json(*d);
     ctx_.write_text("report", report_html(in));
   }
 
