@@ -341,8 +341,9 @@ class Publisher {
   }
 
   std::string footer() const {
-    return fmt::format("{} · {} m cells · nexusmap {} · {}", crs_label(grid_.crs_wkt), format_value(grid_.dx()),
-                       version_info().value("nexusmap", ""), date_);
+    const auto& dataset = ctx_.config().run.dataset;  // a map travels without its report
+    return fmt::format("{} · {} m cells · nexusmap {} · {}{}", crs_label(grid_.crs_wkt), format_value(grid_.dx()),
+                       version_info().value("nexusmap", ""), date_, dataset ? " · data: " + dataset->name : "");
   }
 
   void write_maps() {
