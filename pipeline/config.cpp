@@ -64,6 +64,10 @@ const std::vector<OptionSpec>& run_option_specs() {
       OptionSpec::string("output", "out", "Output directory (relative to the config file); `--out` overrides."),
       OptionSpec::integer("keep_runs", 7, "Complete runs kept under <output>/runs; older ones are deleted.").min(1),
       OptionSpec::integer("keep_failed", 3, "Failed or interrupted runs kept for inspection.").min(0),
+      OptionSpec::string("dataset", "",
+                         "Description of the input data (TOML: name, licence, source, limitations, [vars]), e.g. "
+                         "`${data}/DATASET.toml`; read when the file exists. Its limitations are logged as a warning "
+                         "and shown in the report and manifest; its [vars] override the config's."),
   };
   return specs;
 }
@@ -150,15 +154,22 @@ void check_top_keys(const toml::table& root, const std::string& file) {
   }
 }
 
-// [vars] may refer to each other and to the environment; expand until stable (a cycle is an error).
-std::map<std::string, std::string> expand_var_table(const toml::table& root, const std::string& file) {
-  std::map<std::string, std::string> vars;
+using RawVars = std::map<std::string, std::pair<std::string, SourceRef>>;
+
+// The [vars] table as written, with where each value is.
+RawVars read_var_table(const toml::table& root, const std::string& file) {
+  RawVars raw;
   const toml::node* vn = root.get("vars");
-  if (vn == nullptr) return vars;
+  if (vn == nullptr) return raw;
   if (!vn->is_table()) bad(source_of(*vn, file), "vars", "expected a table of name = \"value\"");
-  std::map<std::string, std::pair<std::string, SourceRef>> raw;
   for (auto&& [k, v] : *vn->as_table())
     raw[std::string(k.str())] = {require_string(v, file, "vars." + std::string(k.str())), source_of(v, file)};
+  return raw;
+}
+
+// [vars] may refer to each other and to the environment; expand until stable (a cycle is an error).
+std::map<std::string, std::string> expand_var_table(const RawVars& raw) {
+  std::map<std::string, std::string> vars;
   for (const auto& [name, value] : raw) vars[name] = value.first;
   for (;;) {
     bool changed = false;
@@ -174,23 +185,43 @@ std::map<std::string, std::string> expand_var_table(const toml::table& root, con
       for (const auto& [n, v] : others)
         if (!ready.count(n) && value.find("${" + n) != std::string::npos) pending = true;
       if (pending) continue;
-      value = expand_vars(value, raw[name].second, "vars." + name, ready);
+      value = expand_vars(value, raw.at(name).second, "vars." + name, ready);
       changed = true;
     }
     if (!changed) break;
   }
   for (const auto& [name, value] : vars)
     if (value.find("${") != std::string::npos)
-      bad(raw[name].second, "vars." + name, "the [vars] refer to each other in a cycle");
+      bad(raw.at(name).second, "vars." + name, "the [vars] refer to each other in a cycle");
   return vars;
 }
 
-RunSettings resolve_run(const toml::table& root, const ResolveContext& rctx) {
+// [run], and the data's own description when it has one: its [vars] name its files (a --set
+// vars.NAME still wins), so one config runs on datasets laid out differently. `vars` is what the
+// resolver expands with, so it is updated in place.
+RunSettings resolve_run(const toml::table& root, const ResolveContext& rctx, RawVars& raw,
+                        std::map<std::string, std::string>& vars, const std::vector<std::string>& overrides) {
   toml::table empty;
   const toml::node* run_node = root.get("run");
   if (run_node && !run_node->is_table()) bad(source_of(*run_node, rctx.config_file), "run", "expected a table");
-  const json run = resolve_options(run_option_specs(), run_node ? *run_node->as_table() : empty, rctx, "run");
+  const toml::table& table = run_node ? *run_node->as_table() : empty;
+  json run = resolve_options(run_option_specs(), table, rctx, "run");
   RunSettings r;
+  if (const std::string ds = run["dataset"]; !ds.empty()) {
+    std::filesystem::path p(ds);
+    if (p.is_relative()) p = rctx.config_dir / p;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec)) {
+      Dataset d = read_dataset(p.lexically_normal());
+      for (const auto& [name, value] : d.vars)
+        if (std::none_of(overrides.begin(), overrides.end(),
+                         [&](const std::string& ov) { return ov.rfind("vars." + name + "=", 0) == 0; }))
+          raw[name] = value;
+      vars = expand_var_table(raw);
+      run = resolve_options(run_option_specs(), table, rctx, "run");
+      r.dataset = std::move(d);
+    }
+  }
   r.name = run["name"];
   std::filesystem::path out = run["output"].get<std::string>();
   r.output_dir = (out.is_relative() ? rctx.config_dir / out : out).lexically_normal();
@@ -449,7 +480,8 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
   cfg.overrides = options.overrides;
   apply_overrides(root, options.overrides, file);
   check_top_keys(root, file);
-  const std::map<std::string, std::string> vars = expand_var_table(root, file);
+  RawVars raw = read_var_table(root, file);
+  std::map<std::string, std::string> vars = expand_var_table(raw);
 
   ResolveContext rctx;
   rctx.config_dir = cfg.file.parent_path();
@@ -459,7 +491,7 @@ PipelineConfig load_config(const std::filesystem::path& path, const LoadOptions&
   rctx.expand = [&vars](const std::string& text, const SourceRef& where, const std::string& key) {
     return expand_vars(text, where, key, vars);
   };
-  cfg.run = resolve_run(root, rctx);
+  cfg.run = resolve_run(root, rctx, raw, vars, options.overrides);
 
   std::vector<const toml::table*> tables;
   std::vector<StageInstance> listed = read_stages(root, rctx, tables);

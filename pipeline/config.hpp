@@ -5,11 +5,13 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/dataset.hpp"
 #include "pipeline/options.hpp"
 #include "pipeline/stage.hpp"
 
@@ -36,6 +38,7 @@ struct RunSettings {
   std::filesystem::path output_dir;
   std::int64_t keep_runs = 7;
   std::int64_t keep_failed = 3;
+  std::optional<Dataset> dataset;  // [run] dataset, when that file exists
 };
 
 struct PipelineConfig {

@@ -112,6 +112,7 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("{}: valid, {} stage(s):", config_path, cfg.stages.size());
       for (const auto& s : cfg.stages) std::cout << " " << s.id;
       std::cout << "\n";
+      if (cfg.run.dataset) std::cout << fmt::format("data: {} ({})\n", cfg.run.dataset->name, cfg.run.dataset->file.string());
       return 0;
     }
     if (*plan) {

@@ -103,14 +103,16 @@ std::string program_identity() {
   return id;
 }
 
-std::string cache_key(const StageInstance& s, const json& input_hashes, const DigestMap& digests,
-                      const std::map<std::string, std::string>& output_names) {
+// The dataset description is part of every key: the report shows it, and it names the files.
+std::string cache_key(const PipelineConfig& cfg, const StageInstance& s, const json& input_hashes,
+                      const DigestMap& digests, const std::map<std::string, std::string>& output_names) {
   const json k = {{"program", program_identity()},
                   {"kind", s.def->info.kind},
                   {"id", s.id},
                   {"options", options_identity(s, digests)},
                   {"inputs", input_hashes},
-                  {"published", output_names}};
+                  {"published", output_names},
+                  {"dataset", cfg.run.dataset ? cfg.run.dataset->sha256 : ""}};
   return sha256_hex(k.dump());
 }
 
@@ -290,7 +292,7 @@ class Executor {
         if (auto it = names_.find({ref.stage, ref.artifact}); it != names_.end()) published[slot] = it->second;
       }
       const auto output_names = own_output_names(s, names_);
-      r.key = cache_key(s, input_hashes, digests_, output_names);
+      r.key = cache_key(cfg_, s, input_hashes, digests_, output_names);
       if (!is_forced(opts_, s.id)) {
         std::string problem;
         if (auto hit = cache_.lookup(s.id, r.key, &problem)) {
@@ -499,6 +501,13 @@ class Run {
     log_->info("run {} of {} ({} stage(s), {} thread(s)) into {}", run_id_, cfg_.file.filename().string(),
                std::count(selected_.begin(), selected_.end(), true), threads_, out_.string());
     Logging::event({{"event", "run_start"}, {"run", run_id_}, {"config", cfg_.file.string()}, {"threads", threads_}});
+    if (const auto& d = cfg_.run.dataset) {
+      std::string limits;
+      for (const auto& l : d->limitations) limits += "\n  - " + l;
+      log_->warn("data: {} ({}){}{}", d->name, d->file.parent_path().string(),
+                 limits.empty() ? "" : "; it cannot support:", limits);
+      Logging::event({{"event", "dataset"}, {"dataset", dataset_json(*d)}});
+    }
     manifest_ = {{"manifest_version", 1},
                  {"versions", version_info()},
                  {"run", {{"id", run_id_}, {"name", cfg_.run.name}, {"started", iso_now()}, {"threads", threads_},
@@ -506,6 +515,7 @@ class Run {
                  {"config", {{"path", cfg_.file.string()}, {"sha256", cfg_.sha256}, {"text", cfg_.text},
                              {"overrides", cfg_.overrides}}},
                  {"inputs", json::array()}};
+    if (cfg_.run.dataset) manifest_["dataset"] = dataset_json(*cfg_.run.dataset);
   }
 
   void run_stages() {
@@ -625,7 +635,7 @@ void print_plan(const PipelineConfig& cfg, const RunOptions& opts, std::ostream&
       if (upstream_runs) {
         status = "will run (an upstream stage runs)";
       } else {
-        const std::string key = cache_key(s, input_hashes, digests, own_output_names(s, names));
+        const std::string key = cache_key(cfg, s, input_hashes, digests, own_output_names(s, names));
         if (is_forced(opts, s.id)) {
           status = "will run (--force)";
         } else if ((entries[i] = cache.peek(s.id, key))) {

@@ -39,6 +39,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 12px; }
 pre { background: #f6f8fa; padding: 10px; overflow-x: auto; }
 .note { color: #666; font-size: 13px; }
+section.data { border-left: 6px solid #c98a1b; background: #fff8e8; }
 footer { color: #777; font-size: 12px; padding: 0 40px 30px; }
 )";
 
@@ -73,6 +74,24 @@ double length_m(const OGRGeometry* g) {
   if (OGR_GT_IsCurve(t)) return g->toCurve()->get_Length();
   if (OGR_GT_IsSubClassOf(t, wkbMultiCurve)) return g->toMultiCurve()->get_Length();
   return 0;
+}
+
+// First, so that nobody reads the maps of a coarse demonstration dataset as the real thing.
+void data_section(std::string& h, const ReportInput& in) {
+  if (in.dataset.is_null()) return;
+  h += fmt::format("<section id=\"data\" class=\"data\"><h2>Data: {}</h2>\n",
+                   xml_escape(in.dataset.value("name", "")));
+  const auto limitations = in.dataset.value("limitations", nlohmann::json::array());
+  if (!limitations.empty()) {
+    h += "<p><strong>What this data cannot support:</strong></p>\n<ul>\n";
+    for (const auto& l : limitations) h += fmt::format("<li>{}</li>\n", xml_escape(l.get<std::string>()));
+    h += "</ul>\n";
+  }
+  h += "<table><tbody>\n";
+  for (const char* key : {"licence", "source", "file"})
+    if (const std::string v = in.dataset.value(key, ""); !v.empty())
+      h += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", key, xml_escape(v));
+  h += "</tbody></table></section>\n";
 }
 
 void maps_section(std::string& h, const ReportInput& in) {
@@ -247,9 +266,12 @@ std::string report_html(const ReportInput& in) {
                    xml_escape(in.date), kStyle);
   h += fmt::format("<header><h1>{}</h1><p>Run report · {} · {}</p></header>\n", xml_escape(in.title),
                    xml_escape(in.date), xml_escape(in.grid_summary));
-  h += "<nav><a href=\"#maps\">Maps</a><a href=\"#ranking\">Province ranking</a><a href=\"#paths\">Least-cost "
+  h += "<nav>";
+  if (!in.dataset.is_null()) h += "<a href=\"#data\">Data</a>";
+  h += "<a href=\"#maps\">Maps</a><a href=\"#ranking\">Province ranking</a><a href=\"#paths\">Least-cost "
        "paths</a><a href=\"#files\">Published files</a><a href=\"#parameters\">Parameters</a><a "
        "href=\"#provenance\">Provenance</a></nav>\n<main>\n";
+  data_section(h, in);
   maps_section(h, in);
   ranking_section(h, in);
   paths_section(h, in);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The run report: one self-contained HTML file (inline CSS, maps embedded as base64 PNG, no
-// external resources) that can be mailed or opened offline: maps, province ranking, least-cost
-// paths, what was published, every stage's parameters and the provenance of the run.
+// external resources) that can be mailed or opened offline: the data and what it cannot support,
+// maps, province ranking, least-cost paths, what was published, every stage's parameters and the
+// provenance of the run.
 #pragma once
 
 #include <filesystem>
@@ -37,6 +38,7 @@ struct ReportInput {
   nlohmann::json stages = nlohmann::json::array();  // [{id, kind, options}]
   nlohmann::json provenance;
   nlohmann::json versions;
+  nlohmann::json dataset;  // dataset_json() of the data's description; null when it has none
 };
 
 std::string report_html(const ReportInput& input);

@@ -378,8 +378,9 @@ class Publisher {
   }
 
   std::string footer() const {
-    return fmt::format("{} · {} m cells · nexusmap {} · {}", crs_label(grid_.crs_wkt), format_value(grid_.dx()),
-                       version_info().value("nexusmap", ""), date_);
+    const auto& dataset = ctx_.config().run.dataset;  // a map travels without its report
+    return fmt::format("{} · {} m cells · nexusmap {} · {}{}", crs_label(grid_.crs_wkt), format_value(grid_.dx()),
+                       version_info().value("nexusmap", ""), date_, dataset ? " · data: " + dataset->name : "");
   }
 
   // Each map output of this stage, drawn from the connected layer that offers it with the lowest priority.
@@ -440,6 +441,7 @@ class Publisher {
       in.stages.push_back({{"id", s.id}, {"kind", s.def->info.kind}, {"options", s.options}});
     in.provenance = ctx_.provenance();
     in.versions = version_info();
+    if (const auto& d = ctx_.config().run.dataset) in.dataset = dataset_json(*d);
     ctx_.write_text("report", report_html(in));
   }
 

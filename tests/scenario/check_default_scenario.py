@@ -2,28 +2,37 @@
 # SPDX-License-Identifier: MIT
 """The default scenario end to end, as a new user and the nightly job run it.
 
-    check_default_scenario.py --nexusmap BIN --config configs/badakhshan.toml --work DIR --data DATA_DIR
+    check_default_scenario.py --nexusmap BIN --config configs/badakhshan.toml --work DIR
+                              (--data DATA_DIR | --select-data scripts/select-data.sh)
+
+--select-data takes the data the quick start would (scripts/select-data.sh: $NEXUSMAP_DATA, else
+../shared/data/region, else the embedded default), so the test never skips for want of data.
 
 1. runs the scenario from scratch into DIR and checks the manifest lists every role the README
-   promises, with files whose checksums match;
-2. checks the run folder in real QGIS and every GeoTIFF with GDAL's COG validator
+   promises, with files whose checksums match, and that every destination has a path;
+2. when the data has a description (DATASET.toml), checks that the run warned with its name and
+   limitations, and that the manifest and the top of the report show them;
+3. checks the run folder in real QGIS and every GeoTIFF with GDAL's COG validator
    (tests/qgis/check_project.py);
-3. runs it again with nothing changed: no stage may run, and the times of both runs are printed
+4. runs it again with nothing changed: no stage may run, and the times of both runs are printed
    (the rerun is expected to take well under 5% of the first; timing is reported, not asserted).
 
-Exit codes: 0 passed, 1 failed, 77 skipped (the regional data is absent).
+Exit codes: 0 passed, 1 failed.
 """
 
 import argparse
 import hashlib
+import html
 import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+import tomllib
 
 SKIP = 77
+DESTINATIONS = ["Dushanbe", "Kulob", "Khorugh", "Osh", "northern edge"]
 ROLES = ["accumulated_cost", "least_cost_paths", "corridor", "route_frequency", "activity_density",
          "governance_gap", "nexus_index", "hotspot_z", "hotspot_bins", "province_stats", "qgis_project",
          "report", "map"]
@@ -46,7 +55,34 @@ def run(binary, config, out, data):
         print(proc.stdout + proc.stderr)
         raise SystemExit(f"FAIL: nexusmap run exited {proc.returncode}")
     with open(os.path.join(out, "latest", "manifest.json")) as f:
-        return json.load(f), seconds
+        return json.load(f), seconds, proc.stderr
+
+
+def check_dataset(data, manifest, log, report_path):
+    """The run must say which dataset it used and what that cannot support, wherever a reader looks."""
+    described = os.path.join(data, "DATASET.toml")
+    if not os.path.exists(described):
+        print(f"  data: {data} (no DATASET.toml)")
+        return [] if "dataset" not in manifest else ["the manifest names a dataset, but the data has no DATASET.toml"]
+    with open(described, "rb") as f:
+        expected = tomllib.load(f)
+    print(f"  data: {expected['name']}")
+    problems = []
+    if manifest.get("dataset", {}).get("name") != expected["name"]:
+        problems.append(f"manifest dataset is {manifest.get('dataset')}, expected the name {expected['name']!r}")
+    if f"warning: data: {expected['name']}" not in log:
+        problems.append("the run did not warn which dataset it used")
+    with open(report_path, encoding="utf-8") as f:
+        report = f.read()
+    data_at, maps_at = report.find('<section id="data"'), report.find('<section id="maps"')
+    if data_at < 0 or data_at > maps_at:
+        problems.append("the report does not show the dataset before the maps")
+    for limit in expected.get("limitations", []):
+        if limit not in log:
+            problems.append(f"the run log lacks the limitation {limit!r}")
+        if html.escape(limit, quote=False) not in report[data_at:maps_at]:
+            problems.append(f"the report lacks the limitation {limit!r}")
+    return problems
 
 
 def main():
@@ -54,17 +90,21 @@ def main():
     ap.add_argument("--nexusmap", required=True)
     ap.add_argument("--config", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--data", required=True)
+    source = ap.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data")
+    source.add_argument("--select-data", help="script printing the data directory (scripts/select-data.sh)")
     args = ap.parse_args()
-    if not os.path.exists(os.path.join(args.data, "dem", "srtm30plus_region_1min.tif")):
-        print(f"SKIP: regional data not found in {args.data}")
-        return SKIP
+    if args.select_data:
+        args.data = subprocess.run([args.select_data], check=True, capture_output=True, text=True).stdout.strip()
+    if not os.path.isdir(args.data):
+        print(f"FAIL: no data directory {args.data}")
+        return 1
     out = os.path.join(args.work, "out")
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     problems = []
 
-    first, t1 = run(args.nexusmap, args.config, out, args.data)
+    first, t1, log = run(args.nexusmap, args.config, out, args.data)
     statuses = {s["id"]: s["status"] for s in first["stages"]}
     if set(statuses.values()) != {"ran"}:
         problems.append(f"first run: not every stage ran: {statuses}")
@@ -81,6 +121,10 @@ def main():
     paths = next(s["summary"]["paths"] for s in first["stages"] if s["id"] == "corridors")
     for p in paths:
         print(f"  path to {p['destination']}: {p['hours']:.1f} h, {p['km']:.0f} km, via {p['crossing'] or 'no crossing'}")
+    missing = sorted(set(DESTINATIONS) - {p["destination"] for p in paths})
+    if missing:
+        problems.append(f"no path to {missing}")
+    problems += check_dataset(args.data, first, log, os.path.join(out, "latest", "report.html"))
 
     here = os.path.dirname(os.path.abspath(__file__))
     qgis = subprocess.run([sys.executable, os.path.join(here, "..", "qgis", "check_project.py"),
@@ -92,7 +136,7 @@ def main():
         print(qgis.stderr)
         problems.append("the QGIS/COG check of the default scenario failed (see above)")
 
-    second, t2 = run(args.nexusmap, args.config, out, args.data)
+    second, t2, _ = run(args.nexusmap, args.config, out, args.data)
     statuses = {s["id"]: s["status"] for s in second["stages"]}
     ran = [k for k, v in statuses.items() if v != "cached"]
     if ran:
