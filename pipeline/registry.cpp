@@ -56,6 +56,7 @@ const std::vector<StageDef>& registered_stages() {
         stages::governance(),
         stages::grid(),
         stages::hotspots(),
+        stages::population(),
         stages::raster_layer(),
         stages::terrain(),
         stages::zonal(),

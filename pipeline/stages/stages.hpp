@@ -15,6 +15,7 @@ StageDef cost();
 StageDef governance();
 StageDef grid();
 StageDef hotspots();
+StageDef population();
 // Draws the maps the other stages' layers declare, so it is made from their definitions.
 StageDef publish(const std::vector<StageDef>& others);
 StageDef raster_layer();
