@@ -112,6 +112,9 @@ void ranking_section(std::string& h, const ReportInput& in) {
     h += "<p class=\"note\">No province ranking in this run.</p></section>\n";
     return;
   }
+  if (!in.ranking_measure.empty())
+    h += fmt::format("<p>Ranked by <code>{}</code>: {}</p>\n", xml_escape(in.ranking_measure),
+                     xml_escape(in.ranking_explanation));
   h += "<table><thead><tr>";
   for (const auto& c : rows.front()) h += fmt::format("<th>{}</th>", xml_escape(c));
   h += "</tr></thead><tbody>\n";
@@ -123,8 +126,31 @@ void ranking_section(std::string& h, const ReportInput& in) {
   h += "</tbody></table></section>\n";
 }
 
+// The routes carrying the most flow (the CSV lists them all).
+void flows_section(std::string& h, const ReportInput& in) {
+  const auto rows = parse_csv(in.flows_csv);
+  if (rows.size() < 2) return;
+  constexpr std::size_t kShown = 25;
+  h += "<section id=\"flows\"><h2>Trafficking flows</h2>\n<p>Each origin's supply is shared among the markets by a "
+       "gravity model (a market's pull: its demand, falling with travel hours) and travels along its least-cost route. "
+       "<code>share</code> is the pair's share of all modelled trade with the noise-free costs, <code>share_mc</code> "
+       "and <code>hours_mc</code> the means over the Monte Carlo cost draws. ";
+  h += fmt::format("The {} pairs carrying the most flow of {}; <code>flow_routes.csv</code> and the GeoPackage layer "
+                   "<code>flow_routes</code> have all.</p>\n",
+                   std::min(kShown, rows.size() - 1), rows.size() - 1);
+  h += "<table><thead><tr>";
+  for (const auto& c : rows.front()) h += fmt::format("<th>{}</th>", xml_escape(c));
+  h += "</tr></thead><tbody>\n";
+  for (std::size_t r = 1; r < rows.size() && r <= kShown; ++r) {
+    h += "<tr>";
+    for (const auto& c : rows[r]) h += cell(c);
+    h += "</tr>\n";
+  }
+  h += "</tbody></table></section>\n";
+}
+
 void paths_section(std::string& h, const ReportInput& in) {
-  h += "<section id=\"paths\"><h2>Least-cost paths</h2>\n";
+  h += "<section id=\"paths\"><h2>Main routes</h2><p>Each market's least-cost route from the origin that sends it the most flow.</p>\n";
   if (in.paths == nullptr || in.paths->features.empty()) {
     h += "<p class=\"note\">No least-cost paths in this run.</p></section>\n";
     return;
@@ -268,12 +294,13 @@ std::string report_html(const ReportInput& in) {
                    xml_escape(in.date), xml_escape(in.grid_summary));
   h += "<nav>";
   if (!in.dataset.is_null()) h += "<a href=\"#data\">Data</a>";
-  h += "<a href=\"#maps\">Maps</a><a href=\"#ranking\">Province ranking</a><a href=\"#paths\">Least-cost "
+  h += "<a href=\"#maps\">Maps</a><a href=\"#ranking\">Province ranking</a><a href=\"#flows\">Flows</a><a href=\"#paths\">Least-cost "
        "paths</a><a href=\"#files\">Published files</a><a href=\"#parameters\">Parameters</a><a "
        "href=\"#provenance\">Provenance</a></nav>\n<main>\n";
   data_section(h, in);
   maps_section(h, in);
   ranking_section(h, in);
+  flows_section(h, in);
   paths_section(h, in);
   files_section(h, in);
   parameters_section(h, in);

@@ -33,6 +33,9 @@ struct ReportInput {
   std::string grid_summary;  // CRS, cell size, cells
   std::vector<ReportMap> maps;
   std::string ranking_csv;              // "" when there is no ranking
+  std::string ranking_measure;          // the score it is sorted by, and why ("" when unknown)
+  std::string ranking_explanation;
+  std::string flows_csv;                // every origin-market route by share of the flow ("" when none)
   const FeatureTable* paths = nullptr;  // least-cost paths with their attributes
   std::vector<ReportFile> files;
   nlohmann::json stages = nlohmann::json::array();  // [{id, kind, options}]

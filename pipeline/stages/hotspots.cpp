@@ -72,10 +72,10 @@ OptionSet<IndexLayer> layer_fields() {
   return f;
 }
 
-// The index of the trafficking-terrorism nexus: route frequency smoothed over 15 km, activity as a
-// percentile rank (it is heavy tailed), the governance gap as it is (already 0-1).
+// The index of the trafficking-terrorism nexus: the flow density smoothed over 15 km, it and activity
+// as percentile ranks (both heavy tailed), the governance gap as it is (already 0-1).
 std::vector<IndexLayer> default_layers() {
-  return {{"trafficking", {"", "corridors.route_frequency"}, 1.0, 15000.0, Normalization::min_max, 0.0, 1.0},
+  return {{"trafficking", {"", "corridors.flow_density"}, 1.0, 15000.0, Normalization::percentile_rank, 0.0, 1.0},
           {"activity", {"", "activity.density"}, 1.0, 0.0, Normalization::percentile_rank, 0.0, 1.0},
           {"governance", {"", "governance.gap"}, 1.0, 0.0, Normalization::fuzzy_linear, 0.0, 1.0}};
 }
@@ -92,8 +92,8 @@ StageDef hotspots() {
   json defaults = json::array();
   for (const auto& l : default_layers()) defaults.push_back(fields.to_json(l));
   opt.records("layers", &O::layers, fields,
-            "The layers of the index, each another stage's raster (default: trafficking = corridors.route_frequency "
-            "smoothed 15 km, activity = activity.density as percentile rank, governance = governance.gap).")
+            "The layers of the index, each another stage's raster (default: trafficking = corridors.flow_density "
+            "smoothed 15 km and activity = activity.density as percentile ranks, governance = governance.gap).")
       .default_to(defaults);
   opt.choice("combine", &O::combine, combines(), Combine::weighted_sum, "How the normalised layers are combined.");
   opt.number("gamma", &O::gamma, 0.9, "fuzzy_gamma: 0 = product, 1 = probabilistic sum.").min(0).max(1);

@@ -434,6 +434,16 @@ class Publisher {
       if (const std::string file = ctx_.published_name("ranking"); !file.empty())
         in.files.push_back({file, "Province ranking (CSV)"});
     }
+    if (ctx_.has_input("ranking_info")) {
+      const nlohmann::json info = ctx_.json_input("ranking_info");
+      in.ranking_measure = info.value("measure", "");
+      in.ranking_explanation = info.value("explanation", "");
+    }
+    if (ctx_.has_input("flows")) {
+      in.flows_csv = read_text(ctx_.input("flows").path());
+      if (const std::string file = ctx_.published_name("flows"); !file.empty())
+        in.files.push_back({file, "Every origin-market route with its share of the flow (CSV)"});
+    }
     if (const auto* p = vector(VectorLook::paths)) in.paths = &p->table;
     in.files.insert(in.files.begin(), files_.begin(), files_.end());
     in.files.push_back({own_file("report"), "This report"});
@@ -481,6 +491,8 @@ StageDef publish(const std::vector<StageDef>& others) {
       {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid (project CRS and extent)."},
       {"elevation", ArtifactKind::raster, "terrain.elevation", true, "Elevation, for the hillshade."},
       {"ranking", ArtifactKind::table, "zonal.ranking", true, "Provinces ranked (CSV), for the report."},
+      {"ranking_info", ArtifactKind::json, "zonal.ranking_info", true, "What the ranking measures, for the report."},
+      {"flows", ArtifactKind::table, "corridors.flow_table", true, "Origin-market routes by share of the flow (CSV)."},
       {"layers", ArtifactKind::raster, "", true,
        "Every output of the other stages that declares a presentation: published rasters (project, maps) and "
        "vectors (GeoPackage).",

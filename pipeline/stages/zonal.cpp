@@ -45,7 +45,22 @@ struct ZonalOptions {
 };
 
 // The statistics every ranking has, before the layers' means.
-const std::vector<std::string> kFixedMetrics = {"nexus_mean", "nexus_max", "hot_share"};
+const std::vector<std::string> kFixedMetrics = {"nexus_total", "nexus_mean", "nexus_p90", "nexus_max", "hot_km2",
+                                                "hot_share"};
+
+// What each score measures, for the report: the ranking must say what it ranks by and why.
+std::string explain(const std::string& metric) {
+  if (metric == "nexus_total")
+    return "the nexus index summed over the zone's area (index × km²): how much of the nexus the zone holds. A small "
+           "zone cannot top it by construction, as it can a mean when routes converge on it (a capital), and a large "
+           "empty zone gains nothing where the index is 0.";
+  if (metric == "nexus_mean") return "the mean nexus index over the zone's cells; small zones that routes converge on can top it.";
+  if (metric == "nexus_p90") return "the 90th percentile of the nexus index in the zone: its high end, whatever its size.";
+  if (metric == "nexus_max") return "the highest nexus index in the zone.";
+  if (metric == "hot_km2") return "the area (km²) of the zone in +2/+3 hot spots.";
+  if (metric == "hot_share") return "the share of the zone's area in +2/+3 hot spots.";
+  return "the mean of the layer '" + metric.substr(0, metric.size() - 5) + "' over the zone.";
+}
 
 // The layers statistics are computed of.
 struct Layers {
@@ -92,6 +107,7 @@ Ranked rank_zones(const FeatureTable& features, const std::string& key_field, co
   const auto nz = static_cast<std::int32_t>(zones_table.features.size());
 
   const auto nexus_stats = zonal_stats(zones, nz, layers.nexus);
+  const auto nexus_p90 = zonal_quantile(zones, nz, layers.nexus, 0.9);
   const auto hot = zonal_count_if(zones, nz, layers.bins, [](std::int16_t v) { return v >= 2; });
   const auto classified = zonal_count_if(zones, nz, layers.bins, [](std::int16_t) { return true; });
   std::vector<std::vector<ZoneStats>> layer_stats;
@@ -112,8 +128,12 @@ Ranked rank_zones(const FeatureTable& features, const std::string& key_field, co
     const auto& st = nexus_stats[z];
     if (st.cells < min_cells) continue;
     const double hot_share = classified[z] > 0 ? static_cast<double>(hot[z]) / static_cast<double>(classified[z]) : NAN;
-    std::map<std::string, double> metrics = {
-        {"nexus_mean", st.valid ? st.mean() : NAN}, {"nexus_max", st.valid ? st.max : NAN}, {"hot_share", hot_share}};
+    std::map<std::string, double> metrics = {{"nexus_total", st.valid ? st.sum * cell_km2 : NAN},
+                                             {"nexus_mean", st.valid ? st.mean() : NAN},
+                                             {"nexus_p90", nexus_p90[z]},
+                                             {"nexus_max", st.valid ? st.max : NAN},
+                                             {"hot_km2", static_cast<double>(hot[z]) * cell_km2},
+                                             {"hot_share", hot_share}};
     for (std::size_t k = 0; k < layers.means.size(); ++k) metrics[layers.means[k].first] = mean_or_nan(layer_stats[k], z);
     const Feature& f = zones_table.features[z];
     const auto text = [&](const std::string& field) {
@@ -197,16 +217,18 @@ StageDef zonal() {
                "The raster, as \"stage-id.artifact\"; a default layer whose stage is not in the config is left out.");
   fields.text("column", &ZonalLayer::column, std::nullopt, "Column name: its mean per zone is \"<column>_mean\".");
   json defaults = json::array();
-  for (const ZonalLayer& l : std::vector<ZonalLayer>{{{"", "corridors.route_frequency"}, "frequency"},
+  for (const ZonalLayer& l : std::vector<ZonalLayer>{{{"", "corridors.flow_density"}, "flow"},
+                                                     {{"", "corridors.route_frequency"}, "frequency"},
                                                      {{"", "activity.density"}, "density"},
                                                      {{"", "governance.gap"}, "gap"}})
     defaults.push_back(fields.to_json(l));
   opt.records("layers", &O::layers, fields,
-            "Layers averaged per zone (default: frequency = corridors.route_frequency, density = activity.density, "
-            "gap = governance.gap).")
+            "Layers averaged per zone (default: flow = corridors.flow_density, frequency = corridors.route_frequency, "
+            "density = activity.density, gap = governance.gap).")
       .default_to(defaults);
-  opt.text("rank_by", &O::rank_by, "nexus_mean",
-         "Score the ranking sorts by (descending): nexus_mean, nexus_max, hot_share or \"<column>_mean\" of a layer.");
+  opt.text("rank_by", &O::rank_by, "nexus_total",
+         "Score the ranking sorts by (descending): nexus_total (index × km²), nexus_mean, nexus_p90, nexus_max, "
+         "hot_km2, hot_share, or \"<column>_mean\" of a layer.");
   opt.integer("min_cells", &O::min_cells, 1, "Zones with fewer grid cells are left out.").min(1);
   spec.inputs = {
       {"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."},
@@ -226,6 +248,7 @@ StageDef zonal() {
       {"ranking", ArtifactKind::table, "province_stats", "Provinces ranked by the score (CSV).", false, "province_ranking"},
       {"districts", ArtifactKind::vector, "", "Districts with their statistics, score and rank.", true},
       {"district_ranking", ArtifactKind::table, "district_stats", "Districts ranked by the score (CSV).", true},
+      {"ranking_info", ArtifactKind::json, "", "What the ranking measures and why (for the report)."},
   };
   spec.check = [](ZonalOptions& z) {
     std::vector<std::string> scores = kFixedMetrics;
@@ -266,6 +289,7 @@ StageDef zonal() {
                      attr_text(p.table.features[0].attributes[1]));
     ctx.write_vector("provinces", p.table);
     ctx.write_text("ranking", p.csv);
+    ctx.write_json("ranking_info", {{"measure", rank_by}, {"explanation", explain(rank_by)}});
 
     if (o.districts) {
       const FeatureTable districts = read_layer(ctx, *o.districts, "districts", grid,

@@ -66,4 +66,26 @@ std::vector<std::int64_t> zonal_count_if(const Raster<std::int32_t>& zones, std:
   return counts;
 }
 
+std::vector<double> zonal_quantile(const Raster<std::int32_t>& zones, std::int32_t zone_count,
+                                   const Raster<float>& values, double q) {
+  if (!(q >= 0 && q <= 1)) config_error(fmt::format("zonal quantile {} is not in [0, 1]", q));
+  (void)zonal_stats(zones, zone_count, values);  // the same checks of the grids and zone indices
+  std::vector<std::vector<float>> by_zone(static_cast<std::size_t>(zone_count));
+  for (CellIndex i = 0; i < zones.size(); ++i)
+    if (zones.valid(i) && !std::isnan(values[i])) by_zone[static_cast<std::size_t>(zones[i])].push_back(values[i]);
+  std::vector<double> out(static_cast<std::size_t>(zone_count), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t z = 0; z < by_zone.size(); ++z) {
+    auto& v = by_zone[z];
+    if (v.empty()) continue;
+    const double pos = q * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+    const double a = v[lo];
+    double b = a;
+    if (lo + 1 < v.size()) b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+    out[z] = a + (pos - static_cast<double>(lo)) * (b - a);
+  }
+  return out;
+}
+
 }  // namespace nexusmap

@@ -37,4 +37,12 @@ std::vector<std::int64_t> zonal_count_if(const Raster<std::int32_t>& zones, std:
                                          const Raster<std::int16_t>& classes,
                                          std::function<bool(std::int16_t)> predicate);
 
+// The q-quantile (0 <= q <= 1) of each zone's valid values, interpolated linearly between order
+// statistics (Hyndman & Fan 1996 type 7, R's and NumPy's default: position q·(n − 1)); NaN for a zone
+// without valid values. Errors as zonal_stats, and Error(config) for q outside [0, 1].
+//   R.J. Hyndman and Y. Fan, "Sample quantiles in statistical packages", The American Statistician
+//   50(4), 361-365, 1996, doi:10.2307/2684934.
+std::vector<double> zonal_quantile(const Raster<std::int32_t>& zones, std::int32_t zone_count,
+                                   const Raster<float>& values, double q);
+
 }  // namespace nexusmap

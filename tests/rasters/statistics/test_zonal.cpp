@@ -92,3 +92,28 @@ TEST_F(ZonalTiny, Errors) {
 
 }  // namespace
 }  // namespace nexusmap
+
+namespace nexusmap {
+namespace {
+
+TEST(ZonalQuantile, InterpolatesBetweenOrderStatisticsPerZone) {
+  // Zone 0: 1..5 (and a NaN), zone 1: 10 alone, zone 2: no cell.
+  Raster<float> v(test::small_grid(7, 1), 0.0F);
+  Raster<std::int32_t> z(test::small_grid(7, 1));
+  const float values[] = {5, 3, 1, 4, 2, std::nanf(""), 10};
+  for (std::int64_t c = 0; c < 7; ++c) {
+    v.at(c, 0) = values[c];
+    z.set_valid(z.grid().index(c, 0), c < 6 ? 0 : 1);
+  }
+  const auto q90 = zonal_quantile(z, 3, v, 0.9);
+  EXPECT_DOUBLE_EQ(q90[0], 4.6);  // position 0.9 · 4 = 3.6 between 4 and 5
+  EXPECT_DOUBLE_EQ(q90[1], 10.0);
+  EXPECT_TRUE(std::isnan(q90[2]));
+  EXPECT_DOUBLE_EQ(zonal_quantile(z, 3, v, 0.5)[0], 3.0);
+  EXPECT_DOUBLE_EQ(zonal_quantile(z, 3, v, 0.0)[0], 1.0);
+  EXPECT_DOUBLE_EQ(zonal_quantile(z, 3, v, 1.0)[0], 5.0);
+  test::expect_error([&] { (void)zonal_quantile(z, 3, v, 1.5); }, ErrorKind::config, "not in [0, 1]");
+}
+
+}  // namespace
+}  // namespace nexusmap
