@@ -12,9 +12,65 @@
 #include "rasters/core/error.hpp"
 #include "rasters/density/gaussian_convolution.hpp"
 #include "rasters/core/memory.hpp"
+#include "rasters/core/parallel.hpp"
 #include "rasters/density/quartic_convolution.hpp"
 
 namespace nexusmap {
+namespace {
+
+// Sets to 0 every cell whose centre is farther than `radius` metres from every point inside the grid
+// with a positive weight (the points that were binned). Row by row: each point within `radius` of
+// the row covers one interval of columns, marked in a difference array, so the cost is
+// O(points × 2·radius/dy + cells) and needs no grid-sized mask.
+void cut_to_discs(const Grid& grid, std::span<const WeightedPoint> points, double radius, Raster<float>& out) {
+  struct Pixel {
+    double col, row;  // fractional pixel coordinates (cell centres at k + 0.5)
+  };
+  std::vector<Pixel> px;
+  px.reserve(points.size());
+  for (const WeightedPoint& p : points) {
+    if (!(p.weight > 0) || !grid.cell_at(p.x, p.y)) continue;
+    const auto [c, r] = grid.pixel_of(p.x, p.y);
+    px.push_back({c, r});
+  }
+  std::sort(px.begin(), px.end(), [](const Pixel& a, const Pixel& b) { return a.row < b.row; });
+  const double dx = grid.dx(), dy = grid.dy();
+  const double limit = radius * radius * (1 + 1e-12);  // cells exactly on the circle stay despite rounding
+  const double reach_rows = radius / dy;
+  const std::int64_t w = grid.width;
+  parallel_for(0, grid.height, 16, [&](std::int64_t begin, std::int64_t end) {
+    std::vector<std::int32_t> diff(static_cast<std::size_t>(w + 1));
+    for (std::int64_t r = begin; r < end; ++r) {
+      const double yc = static_cast<double>(r) + 0.5;
+      std::fill(diff.begin(), diff.end(), 0);
+      const auto first = std::lower_bound(px.begin(), px.end(), yc - reach_rows - 1,
+                                          [](const Pixel& a, double v) { return a.row < v; });
+      for (auto it = first; it != px.end() && it->row <= yc + reach_rows + 1; ++it) {
+        const double ty = (yc - it->row) * dy;
+        if (ty * ty > limit) continue;
+        const double half = std::sqrt(std::max(0.0, limit - ty * ty)) / dx;  // in columns
+        // Columns c with |c + 0.5 − col| <= half (the whole row for a disc wider than the grid).
+        std::int64_t c0 = 0, c1 = w - 1;
+        if (half < static_cast<double>(2 * w + 4)) {
+          c0 = std::max<std::int64_t>(static_cast<std::int64_t>(std::ceil(it->col - half - 0.5)), 0);
+          c1 = std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(it->col + half - 0.5)), w - 1);
+        }
+        if (c0 > c1) continue;
+        ++diff[static_cast<std::size_t>(c0)];
+        --diff[static_cast<std::size_t>(c1 + 1)];
+      }
+      float* o = out.data() + r * w;
+      std::int32_t covered = 0;
+      for (std::int64_t c = 0; c < w; ++c) {
+        covered += diff[static_cast<std::size_t>(c)];
+        if (covered == 0) o[c] = 0.0F;
+      }
+    }
+  });
+}
+
+}  // namespace
+
 KdeResult kernel_density(const Grid& grid, std::span<const WeightedPoint> points, const KdeOptions& options) {
   const double cell = std::max(grid.dx(), grid.dy());
   if (!(options.bandwidth > 0) || !std::isfinite(options.bandwidth))
@@ -25,6 +81,9 @@ KdeResult kernel_density(const Grid& grid, std::span<const WeightedPoint> points
                              options.bandwidth, 0.5 * cell));
   if (!(options.per_area > 0) || !std::isfinite(options.per_area))
     config_error(fmt::format("kernel density: per_area {} m² must be a finite number > 0", options.per_area));
+  if (!(options.support > 0))
+    config_error(fmt::format("kernel density: support {} (in standard deviations) must be > 0, or infinity for no cut",
+                             options.support));
   // The result and the horizontal pass (4 B each per cell); the bins are sparse.
   check_grid_memory(grid, 8.0, "kernel density");
 
@@ -37,6 +96,7 @@ KdeResult kernel_density(const Grid& grid, std::span<const WeightedPoint> points
     const GaussianKernel2D k{h / grid.dx(), h / grid.dy(), options.per_area / (2 * std::numbers::pi * h * h),
                              GaussianMethod::automatic};
     gaussian_convolve(bins, k, result.density.values());
+    if (std::isfinite(options.support)) cut_to_discs(grid, points, options.support * h, result.density);
   } else {
     const QuarticKernel2D k{h / grid.dx(), h / grid.dy(), options.per_area * 3 / (std::numbers::pi * h * h)};
     quartic_convolve(bins, k, result.density.values());

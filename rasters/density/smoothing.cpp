@@ -4,13 +4,16 @@
 #include <algorithm>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "rasters/core/error.hpp"
-#include "rasters/density/distance_transform.hpp"
 #include "rasters/density/kernel_density.hpp"
 
 namespace nexusmap {
 
 Raster<float> gaussian_smooth(const Raster<float>& layer, const SmoothingOptions& options) {
+  if (!(options.sigma_reach > 0))
+    config_error(fmt::format("smoothing: sigma_reach {} must be > 0 (infinity for no cut)", options.sigma_reach));
   const Grid& g = layer.grid();
   std::vector<WeightedPoint> points;
   for (CellIndex i = 0; i < layer.size(); ++i) {
@@ -23,13 +26,10 @@ Raster<float> gaussian_smooth(const Raster<float>& layer, const SmoothingOptions
   ko.kernel = Kernel::gaussian;
   ko.bandwidth = std::max(options.sigma, g.dx());
   ko.per_area = g.dx() * g.dy();
+  ko.support = options.sigma_reach;
   Raster<float> out = kernel_density(g, points, ko).density;
-  const Raster<float> distance = distance_to_nonzero_exact(layer);
-  const double reach = options.sigma_reach * ko.bandwidth;
-  for (CellIndex i = 0; i < out.size(); ++i) {
+  for (CellIndex i = 0; i < out.size(); ++i)
     if (!layer.valid(i)) out.set_nodata(i);
-    else if (!(distance[i] <= reach)) out[i] = 0.0F;
-  }
   return out;
 }
 
