@@ -13,51 +13,72 @@
 #include "rasters/density/gaussian_convolution.hpp"
 #include "rasters/core/memory.hpp"
 #include "rasters/core/parallel.hpp"
+#include "rasters/core/vector_clones.hpp"
 #include "rasters/density/quartic_convolution.hpp"
 
 namespace nexusmap {
 namespace {
+
+// The columns [c0, c1] of one row whose centres lie within the discs of points [0, n) (fractional
+// pixel coordinates col, row; the row's centres at yc): c0 > c1 when a disc misses the row. Element-
+// wise over the points, so it vectorises (sqrt included); clamping to [−1, w] before the conversion
+// makes truncation toward zero a floor.
+NEXUSMAP_VECTOR_CLONES
+void disc_spans(const double* col, const double* row, std::size_t n, double yc, double dy, double inv_dx,
+                double limit, double w, std::int32_t* c0, std::int32_t* c1) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double ty = (yc - row[i]) * dy;
+    const double q = limit - ty * ty;
+    const double half = std::sqrt(q > 0 ? q : 0.0) * inv_dx;
+    const double lo = std::min(std::max(col[i] - 0.5 - half, 0.0), w);
+    const double hi = std::min(std::max(col[i] - 0.5 + half, -1.0), w - 1);
+    auto first = static_cast<std::int32_t>(lo);
+    first += static_cast<double>(first) < lo ? 1 : 0;  // ceil
+    const auto last = static_cast<std::int32_t>(hi + 1) - 1;  // floor, as hi + 1 >= 0
+    c0[i] = q >= 0 ? first : 1;
+    c1[i] = q >= 0 ? last : 0;
+  }
+}
 
 // Sets to 0 every cell whose centre is farther than `radius` metres from every point inside the grid
 // with a positive weight (the points that were binned). Row by row: each point within `radius` of
 // the row covers one interval of columns, marked in a difference array, so the cost is
 // O(points × 2·radius/dy + cells) and needs no grid-sized mask.
 void cut_to_discs(const Grid& grid, std::span<const WeightedPoint> points, double radius, Raster<float>& out) {
-  struct Pixel {
-    double col, row;  // fractional pixel coordinates (cell centres at k + 0.5)
-  };
-  std::vector<Pixel> px;
+  std::vector<std::pair<double, double>> px;  // (row, col) in fractional pixels, cell centres at k + 0.5
   px.reserve(points.size());
   for (const WeightedPoint& p : points) {
     if (!(p.weight > 0) || !grid.cell_at(p.x, p.y)) continue;
     const auto [c, r] = grid.pixel_of(p.x, p.y);
-    px.push_back({c, r});
+    px.emplace_back(r, c);
   }
-  std::sort(px.begin(), px.end(), [](const Pixel& a, const Pixel& b) { return a.row < b.row; });
+  std::sort(px.begin(), px.end());
+  std::vector<double> rows(px.size()), cols(px.size());
+  for (std::size_t i = 0; i < px.size(); ++i) {
+    rows[i] = px[i].first;
+    cols[i] = px[i].second;
+  }
   const double dx = grid.dx(), dy = grid.dy();
   const double limit = radius * radius * (1 + 1e-12);  // cells exactly on the circle stay despite rounding
   const double reach_rows = radius / dy;
   const std::int64_t w = grid.width;
+  if (w > (std::int64_t{1} << 30)) fail(ErrorKind::internal, "kernel density: grid too wide for the support cut");
   parallel_for(0, grid.height, 16, [&](std::int64_t begin, std::int64_t end) {
-    std::vector<std::int32_t> diff(static_cast<std::size_t>(w + 1));
+    std::vector<std::int32_t> diff(static_cast<std::size_t>(w + 1)), c0, c1;
     for (std::int64_t r = begin; r < end; ++r) {
       const double yc = static_cast<double>(r) + 0.5;
       std::fill(diff.begin(), diff.end(), 0);
-      const auto first = std::lower_bound(px.begin(), px.end(), yc - reach_rows - 1,
-                                          [](const Pixel& a, double v) { return a.row < v; });
-      for (auto it = first; it != px.end() && it->row <= yc + reach_rows + 1; ++it) {
-        const double ty = (yc - it->row) * dy;
-        if (ty * ty > limit) continue;
-        const double half = std::sqrt(std::max(0.0, limit - ty * ty)) / dx;  // in columns
-        // Columns c with |c + 0.5 − col| <= half (the whole row for a disc wider than the grid).
-        std::int64_t c0 = 0, c1 = w - 1;
-        if (half < static_cast<double>(2 * w + 4)) {
-          c0 = std::max<std::int64_t>(static_cast<std::int64_t>(std::ceil(it->col - half - 0.5)), 0);
-          c1 = std::min<std::int64_t>(static_cast<std::int64_t>(std::floor(it->col + half - 0.5)), w - 1);
-        }
-        if (c0 > c1) continue;
-        ++diff[static_cast<std::size_t>(c0)];
-        --diff[static_cast<std::size_t>(c1 + 1)];
+      const auto first = std::lower_bound(rows.begin(), rows.end(), yc - reach_rows - 1) - rows.begin();
+      const auto last = std::upper_bound(rows.begin(), rows.end(), yc + reach_rows + 1) - rows.begin();
+      const auto n = static_cast<std::size_t>(last - first);
+      c0.resize(n);
+      c1.resize(n);
+      disc_spans(cols.data() + first, rows.data() + first, n, yc, dy, 1 / dx, limit, static_cast<double>(w), c0.data(),
+                 c1.data());
+      for (std::size_t i = 0; i < n; ++i) {
+        if (c0[i] > c1[i]) continue;
+        ++diff[static_cast<std::size_t>(c0[i])];
+        --diff[static_cast<std::size_t>(c1[i]) + 1];
       }
       float* o = out.data() + r * w;
       std::int32_t covered = 0;

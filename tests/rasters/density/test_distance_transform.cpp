@@ -73,6 +73,30 @@ TEST(GaussianSmooth, KeepsTheTotalAndStopsAtTheReach) {
   EXPECT_EQ(s.at(50 + 11, 50 + 11), 0.0F);  // 1556 m
 }
 
+// The reach is radial and optional: with sigma_reach = 6 the cut is 1.5e-8 of the peak (no visible step
+// where the layer enters a product), with infinity there is none within the kernel's 7.5σ taps; the
+// values inside the reach do not depend on it.
+TEST(GaussianSmooth, ReachIsOptionalAndDoesNotChangeTheValuesInside) {
+  Raster<float> r(test::small_grid(101, 101, 100.0), 0.0F);
+  r.at(50, 50) = 1.0F;
+  r.at(20, 70) = 0.5F;
+  const Raster<float> three = gaussian_smooth(r, {500.0, 3.0});
+  const Raster<float> six = gaussian_smooth(r, {500.0, 6.0});
+  const Raster<float> none = gaussian_smooth(r, {500.0, std::numeric_limits<double>::infinity()});
+  for (CellIndex i = 0; i < r.size(); ++i) {
+    if (three[i] > 0) {
+      ASSERT_EQ(three[i], six[i]) << "cell " << i;
+    }
+    if (six[i] > 0) {
+      ASSERT_EQ(six[i], none[i]) << "cell " << i;
+    }
+  }
+  EXPECT_EQ(six.at(50 + 31, 50), 0.0F);     // 3100 m > 6 × 500 m
+  EXPECT_GT(none.at(50 + 31, 50), 0.0F);
+  EXPECT_GT(six.at(50 + 30, 50), 0.0F);
+  test::expect_error([&] { (void)gaussian_smooth(r, {200.0, 0.0}); }, ErrorKind::config, "sigma_reach");
+}
+
 TEST(GaussianSmooth, RejectsNegativeValues) {
   Raster<float> r(test::small_grid(5, 5), 0.0F);
   r.at(2, 2) = -1.0F;
