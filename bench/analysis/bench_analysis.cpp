@@ -346,7 +346,10 @@ int preview(const std::map<std::string, std::string>& args) {
     const Raster<float>* layers[] = {&traffic, &rank, &governance};
     const double weights[] = {1, 1, 1};
     nexus = combine(layers, weights, {Combine::weighted_geometric_mean});
-    if (!out.empty()) write_cog(nexus, out / "nexus_index_recomputed.tif");
+    if (!out.empty()) {
+      write_cog(nexus, out / "nexus_index_recomputed.tif");
+      write_cog(traffic, out / "trafficking_recomputed.tif");
+    }
   }
   const auto t0 = std::chrono::steady_clock::now();
   const ZoneLattice lattice = hexagon_zones(nexus.grid(), spacing);
