@@ -141,8 +141,8 @@ int kde(const std::map<std::string, std::string>& args) {
   // v.kernel writes Σ 1/(2πσ²)·exp(−d²/(2σ²)) over events within d <= radius = 4σ, in events per m²;
   // kernel_density with per_area = 1e8 m² writes events per 100 km²: ours = v.kernel × 1e8.
   // Per event, the documented differences are: linear binning <= peak/(4σ²) (σ in cells) and the
-  // truncation (v.kernel: a circle of radius 4σ; here a square of R = ceil(4σ) cells, or none for the
-  // recursive filter) <= exp(−8)·peak, for events whose bins are within R + 2 cells of the cell; and the
+  // truncation (v.kernel: each event's kernel cut at 4σ; here the untruncated sum inside the support
+  // disc of the nearest event) <= exp(−8)·peak, for events whose bins are within R + 2 cells; and the
   // recursive filter's 6e-6·peak for events within 10σ (its error decays like exp(−2.08·d/σ)). So cell
   // c may differ by the sum of those over the events near it, plus float rounding.
   const double peak = 1e8 / (2 * std::numbers::pi * sigma * sigma);
@@ -363,6 +363,7 @@ int preview(const std::map<std::string, std::string>& args) {
   GiUnitsOptions o;
   o.distance_band = isa.chosen >= 0 ? isa.chosen_distance() : spacing * 1.01;
   if (args.count("band")) o.distance_band = std::stod(args.at("band"));
+  if (args.count("permutations")) o.permutations = std::stoll(args.at("permutations"));
   const GiUnitsResult gi = gi_star_permutation(au.x, au.y, au.value, o);
   const Raster<std::int16_t> bins = paint_unit_classes(lattice.zones, gi.bins, gi.tested);
   const double seconds = seconds_since(t0);
