@@ -3,7 +3,9 @@
 # Benchmarks of the analysis algorithms (not tests):
 #   - kernel density: nexusmap against GRASS GIS v.kernel (Gaussian) on a 4000 × 4000 grid of 100 m with
 #     10^4 and 10^5 clustered events, both timed in this run, densities compared cell by cell;
-#   - Getis–Ord Gi* with FDR bins on 4000 × 4000 cells with a 20-cell band: cells per second.
+#   - Getis–Ord Gi* with FDR bins on 4000 × 4000 cells with a 20-cell band: cells per second;
+#   - hot spots over hexagons on the 1 km default grid (914 × 678): 25 km and 12.5 km hexagons,
+#     incremental spatial autocorrelation, Gi* with 999 conditional permutations.
 # Usage: bench/analysis/run.sh [--sigma METRES] [--counts "10000 100000"] [--keep DIR]
 #   --sigma   Gaussian standard deviation (default 2500 m = 25 cells); v.kernel gets radius = 4·sigma,
 #             because v.kernel 8.2 uses sigma = radius/4 and sums events within d <= radius
@@ -74,5 +76,9 @@ echo "--- gi*"
 "$bench" gistar --size 4000 --band-cells 20 --repeat 3
 echo "--- gi*, GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
 GLIBC_TUNABLES=glibc.malloc.hugetlb=1 "$bench" gistar --size 4000 --band-cells 20 --repeat 3
+for spacing in 25000 12500; do
+  echo "--- hot spots over hexagons of $spacing m"
+  "$bench" units --spacing "$spacing" --permutations 999 --repeat 3
+done
 echo "load_average_after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"

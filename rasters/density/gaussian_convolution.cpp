@@ -50,11 +50,12 @@ std::int64_t capped_ceil(double x, std::int64_t cap) {
   return r < static_cast<double>(cap) ? static_cast<std::int64_t>(r) : cap;
 }
 
-// The support (and FIR) radius R = ceil(4σ) cells.
-std::int64_t support_radius(double sigma, std::int64_t cap) { return capped_ceil(4.0 * sigma, cap); }
+// The FIR radius T = ceil(7.5σ) cells: beyond it the Gaussian is < 7e-13 of its peak, so the FIR is the
+// untruncated kernel to float precision (and the same kernel the sparse rows of the recursion use).
+std::int64_t tail_radius(double sigma, std::int64_t cap) { return capped_ceil(kFirTailSigmas * sigma, cap); }
 
-bool use_fir(GaussianMethod method, std::int64_t radius) {
-  return method == GaussianMethod::fir || (method == GaussianMethod::automatic && radius <= kMaxFirRadius);
+bool use_fir(GaussianMethod method, double sigma) {
+  return method == GaussianMethod::fir || (method == GaussianMethod::automatic && sigma <= kMaxFirSigma);
 }
 
 std::vector<double> fir_taps(double sigma, double peak, std::int64_t radius) {
@@ -85,42 +86,6 @@ struct Recursion {
   }
 };
 
-// Which output columns of a block lie within rx columns of a bin of one framed row: for the support
-// cut, as a sliding count over the rows of the vertical window.
-class SupportWindow {
- public:
-  SupportWindow(const LinearBins& bins, std::int64_t rx, std::int64_t c0, std::int64_t n)
-      : bins_(bins), rx_(rx), c0_(c0), n_(n), cover_(static_cast<std::size_t>(n + 1)),
-        count_(static_cast<std::size_t>(n), 0) {}
-
-  // count[c] += sign when framed row j has a bin covering output column c0 + c: bin column i
-  // covers output columns [i − 1 − rx, i − 1 + rx].
-  void add_row(std::int64_t j, std::int32_t sign) {
-    if (j < 0 || j >= bins_.height) return;
-    const auto* first = bins_.column.data() + bins_.row_begin(j);
-    const auto* last = bins_.column.data() + bins_.row_end(j);
-    const auto* it = std::lower_bound(first, last, c0_ + 1 - rx_);
-    if (it == last || *it - 1 - rx_ >= c0_ + n_) return;
-    std::fill(cover_.begin(), cover_.end(), 0);
-    for (; it != last && *it - 1 - rx_ < c0_ + n_; ++it) {
-      ++cover_[static_cast<std::size_t>(std::max<std::int64_t>(0, *it - 1 - rx_ - c0_))];
-      --cover_[static_cast<std::size_t>(std::min(n_, *it + rx_ - c0_))];
-    }
-    std::int32_t running = 0;
-    for (std::size_t c = 0; c < static_cast<std::size_t>(n_); ++c) {
-      running += cover_[c];
-      count_[c] += running > 0 ? sign : 0;
-    }
-  }
-  [[nodiscard]] const std::int32_t* count() const { return count_.data(); }
-
- private:
-  const LinearBins& bins_;
-  std::int64_t rx_, c0_, n_;
-  std::vector<std::int32_t> cover_;
-  std::vector<std::int32_t> count_;
-};
-
 // ---- horizontal passes: every framed row to the out_width columns of the output ----
 
 // acc[c] = Σ_{|n|<=radius} g[|n|]·centre[c + n] for c in [0, ow); centre has radius cells of padding.
@@ -131,34 +96,6 @@ void fir_row(const double* centre, double* acc, std::int64_t ow, const double* g
     const double gn = g[n];
     for (std::int64_t c = 0; c < ow; ++c) acc[c] += gn * (centre[c - n] + centre[c + n]);
   }
-}
-
-void horizontal_fir(const LinearBins& bins, const std::vector<double>& g, std::span<float> t) {
-  const std::int64_t ow = bins.width - 2;
-  const auto radius = static_cast<std::int64_t>(g.size()) - 1;
-  parallel_for(0, bins.height, chunk_grain(bins.height, kRowGrain), [&](std::int64_t begin, std::int64_t end) {
-    // A zero row with `radius` cells of padding on both sides; one row's bins are scattered in and
-    // cleared again after use.
-    std::vector<double> padded(static_cast<std::size_t>(bins.width + 2 * radius), 0.0);
-    std::vector<double> acc(static_cast<std::size_t>(ow));
-    for (std::int64_t row = begin; row < end; ++row) {
-      float* out = t.data() + row * ow;
-      const std::int64_t b0 = bins.row_begin(row);
-      const std::int64_t b1 = bins.row_end(row);
-      if (b0 == b1) {
-        std::fill(out, out + ow, 0.0F);
-        continue;
-      }
-      for (std::int64_t b = b0; b < b1; ++b)
-        padded[static_cast<std::size_t>(radius + bins.column[static_cast<std::size_t>(b)])] =
-            bins.mass[static_cast<std::size_t>(b)];
-      // Output c is framed column c + 1; the symmetric taps pair the samples on both sides.
-      fir_row(padded.data() + radius + 1, acc.data(), ow, g.data(), radius);
-      for (std::int64_t c = 0; c < ow; ++c) out[c] = static_cast<float>(acc[static_cast<std::size_t>(c)]);
-      for (std::int64_t b = b0; b < b1; ++b)
-        padded[static_cast<std::size_t>(radius + bins.column[static_cast<std::size_t>(b)])] = 0;
-    }
-  });
 }
 
 // kLanes rows in a column-major buffer x (iw × kLanes) to y (ow × kLanes), output c = input c + 1.
@@ -217,6 +154,44 @@ void scatter_taps(double* acc, std::int64_t ow, const double* taps, std::int64_t
 // Bin-taps per output cell below which a group of rows is filtered by scattering the exact FIR taps
 // of its few bins instead of by the recursion (~8 taps cost less than one recursion step per cell).
 constexpr std::int64_t kSparseBudget = 8;
+
+// Horizontal FIR, row by row. A row with few bins is filtered by scattering each bin's taps (the same
+// sampled kernel, summed per bin instead of per tap: equal up to double rounding).
+void horizontal_fir(const LinearBins& bins, const std::vector<double>& g, const std::vector<double>& taps,
+                    std::span<float> t) {
+  const std::int64_t ow = bins.width - 2;
+  const auto radius = static_cast<std::int64_t>(g.size()) - 1;
+  parallel_for(0, bins.height, chunk_grain(bins.height, kRowGrain), [&](std::int64_t begin, std::int64_t end) {
+    // A zero row with `radius` cells of padding on both sides; one row's bins are scattered in and
+    // cleared again after use.
+    std::vector<double> padded(static_cast<std::size_t>(bins.width + 2 * radius), 0.0);
+    std::vector<double> acc(static_cast<std::size_t>(ow));
+    for (std::int64_t row = begin; row < end; ++row) {
+      float* out = t.data() + row * ow;
+      const std::int64_t b0 = bins.row_begin(row);
+      const std::int64_t b1 = bins.row_end(row);
+      if (b0 == b1) {
+        std::fill(out, out + ow, 0.0F);
+        continue;
+      }
+      if ((b1 - b0) * (2 * radius + 1) <= kSparseBudget * ow) {
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (std::int64_t b = b0; b < b1; ++b)
+          scatter_taps(acc.data(), ow, taps.data(), radius, bins.column[static_cast<std::size_t>(b)] - 1,
+                       bins.mass[static_cast<std::size_t>(b)]);
+      } else {
+        for (std::int64_t b = b0; b < b1; ++b)
+          padded[static_cast<std::size_t>(radius + bins.column[static_cast<std::size_t>(b)])] =
+              bins.mass[static_cast<std::size_t>(b)];
+        // Output c is framed column c + 1; the symmetric taps pair the samples on both sides.
+        fir_row(padded.data() + radius + 1, acc.data(), ow, g.data(), radius);
+        for (std::int64_t b = b0; b < b1; ++b)
+          padded[static_cast<std::size_t>(radius + bins.column[static_cast<std::size_t>(b)])] = 0;
+      }
+      for (std::int64_t c = 0; c < ow; ++c) out[c] = static_cast<float>(acc[static_cast<std::size_t>(c)]);
+    }
+  });
+}
 
 // Horizontal recursion on groups of kLanes rows, scattered into a zero column-major buffer so the
 // lanes are contiguous. Groups with few bins (events are sparse along most rows) are instead filtered
@@ -331,11 +306,10 @@ void vertical_causal_row(const float* x, float* o, std::size_t n, const Terms& k
     for (std::size_t c = 0; c < n; ++c) o[c] = static_cast<float>(sum[c]);
 }
 
-// One row of the anti-causal recursion, added to the causal part in o; cells whose support count is 0
-// become 0 and the rest are clamped at 0.
+// One row of the anti-causal recursion, added to the causal part in o and clamped at 0 (the
+// approximation can leave tiny negative residues where the true value is ~0).
 NEXUSMAP_VECTOR_CLONES
-void vertical_anticausal_row(const float* x, float* o, const std::int32_t* covered, std::size_t n, const Terms& k,
-                             Recursion<kChunk>& s) {
+void vertical_anticausal_row(const float* x, float* o, std::size_t n, const Terms& k, Recursion<kChunk>& s) {
   std::array<double, kChunk> sum{};
   for (std::size_t p = 0; p < kPairs; ++p) {
     for (std::size_t c = 0; c < n; ++c) {
@@ -348,18 +322,12 @@ void vertical_anticausal_row(const float* x, float* o, const std::int32_t* cover
     }
   }
   if (o != nullptr)
-    for (std::size_t c = 0; c < n; ++c) {
-      const auto v = static_cast<float>(static_cast<double>(o[c]) + sum[c]);
-      o[c] = covered[c] > 0 ? std::max(v, 0.0F) : 0.0F;
-    }
+    for (std::size_t c = 0; c < n; ++c) o[c] = std::max(static_cast<float>(static_cast<double>(o[c]) + sum[c]), 0.0F);
 }
 
 // Recursion down the columns in blocks of kChunk columns. The causal part is stored in `out` and the
-// anti-causal part added to it (one float rounding in between, 6e-8 relative). The 2-D support cut is
-// applied on the way up: output row r keeps its value when a framed row in [r + 1 − ry, r + 1 + ry]
-// has a bin within rx columns.
-void vertical_recursive(std::span<const float> t, const LinearBins& bins, const Terms& k, std::int64_t rx,
-                        std::int64_t ry, std::span<float> out) {
+// anti-causal part added to it (one float rounding in between, 6e-8 relative).
+void vertical_recursive(std::span<const float> t, const LinearBins& bins, const Terms& k, std::span<float> out) {
   const std::int64_t in_height = bins.height;
   const std::int64_t ow = bins.width - 2;
   const std::int64_t oh = bins.height - 2;
@@ -377,40 +345,10 @@ void vertical_recursive(std::span<const float> t, const LinearBins& bins, const 
         vertical_causal_row(t.data() + j * ow + c0, (r >= 0 && r < oh) ? out.data() + r * ow + c0 : nullptr, un, k, s);
       }
       s.clear();
-      SupportWindow support(bins, rx, c0, n);
-      // Output row r = j − 1 needs framed rows [j − ry, j + ry]; start with those of j = in_height.
-      for (std::int64_t j = in_height - ry; j < in_height; ++j) support.add_row(j, 1);
       for (std::int64_t j = in_height - 1; j >= 0; --j) {
-        support.add_row(j - ry, 1);
-        support.add_row(j + ry + 1, -1);
         const std::int64_t r = j - 1;
-        vertical_anticausal_row(t.data() + j * ow + c0, (r >= 0 && r < oh) ? out.data() + r * ow + c0 : nullptr,
-                                support.count(), un, k, s);
-      }
-    }
-  });
-}
-
-// The 2-D support cut after a vertical FIR (used when only the horizontal pass is recursive): output
-// row r keeps its value when a framed row in [r + 1 − ry, r + 1 + ry] has a bin within rx columns.
-void cut_to_support(const LinearBins& bins, std::int64_t rx, std::int64_t ry, std::span<float> out) {
-  const std::int64_t ow = bins.width - 2;
-  const std::int64_t oh = bins.height - 2;
-  const auto chunk_width = static_cast<std::int64_t>(kChunk);
-  const std::int64_t chunks = (ow + chunk_width - 1) / chunk_width;
-  parallel_for(0, chunks, 1, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t chunk = begin; chunk < end; ++chunk) {
-      const std::int64_t c0 = chunk * chunk_width;
-      const std::int64_t n = std::min(chunk_width, ow - c0);
-      SupportWindow support(bins, rx, c0, n);
-      // Start with the window of r = −1, framed rows [−ry, ry].
-      for (std::int64_t j = -ry; j <= ry; ++j) support.add_row(j, 1);
-      for (std::int64_t r = 0; r < oh; ++r) {
-        support.add_row(r + 1 + ry, 1);
-        support.add_row(r - ry, -1);
-        float* o = out.data() + r * ow + c0;
-        const std::int32_t* covered = support.count();
-        for (std::int64_t c = 0; c < n; ++c) o[c] = covered[c] > 0 ? std::max(o[c], 0.0F) : 0.0F;
+        vertical_anticausal_row(t.data() + j * ow + c0, (r >= 0 && r < oh) ? out.data() + r * ow + c0 : nullptr, un,
+                                k, s);
       }
     }
   });
@@ -428,30 +366,22 @@ void gaussian_convolve(const LinearBins& bins, const GaussianKernel2D& kernel, s
       !std::isfinite(kernel.sigma_y) || !std::isfinite(kernel.peak))
     fail(ErrorKind::internal, "gaussian_convolve: standard deviations must be finite and > 0");
   if (ow == 0 || oh == 0) return;
-  // The method follows the uncapped radius; the support uses the capped one.
-  const bool fir_x = use_fir(kernel.method, support_radius(kernel.sigma_x, kMaxFirRadius + 1));
-  const bool fir_y = use_fir(kernel.method, support_radius(kernel.sigma_y, kMaxFirRadius + 1));
-  const std::int64_t rx = support_radius(kernel.sigma_x, bins.width);
-  const std::int64_t ry = support_radius(kernel.sigma_y, bins.height);
+  const bool fir_x = use_fir(kernel.method, kernel.sigma_x);
+  const bool fir_y = use_fir(kernel.method, kernel.sigma_y);
+  // The sampled Gaussian out to 7.5σ: the FIR taps, and the exact taps of sparse rows.
+  const std::int64_t tx = tail_radius(kernel.sigma_x, bins.width);
+  const std::int64_t ty = tail_radius(kernel.sigma_y, bins.height);
+  const std::vector<double> gx = fir_taps(kernel.sigma_x, kernel.peak, tx);
+  std::vector<double> taps(static_cast<std::size_t>(2 * tx + 1));
+  for (std::int64_t n = -tx; n <= tx; ++n) taps[static_cast<std::size_t>(n + tx)] = gx[static_cast<std::size_t>(std::abs(n))];
   // Horizontal pass result, one row per framed row; every element is written.
   LargeBuffer<float> t(static_cast<std::size_t>(bins.height * ow));
-  if (fir_x) horizontal_fir(bins, fir_taps(kernel.sigma_x, kernel.peak, rx), t.span());
-  else {
-    // The sampled Gaussian over [−tail, tail] for the sparse groups (automatic method only).
-    const std::int64_t tail = capped_ceil(7.5 * kernel.sigma_x, bins.width);
-    std::vector<double> taps;
-    if (kernel.method == GaussianMethod::automatic) {
-      const std::vector<double> g = fir_taps(kernel.sigma_x, kernel.peak, tail);
-      taps.resize(static_cast<std::size_t>(2 * tail + 1));
-      for (std::int64_t n = -tail; n <= tail; ++n)
-        taps[static_cast<std::size_t>(n + tail)] = g[static_cast<std::size_t>(std::abs(n))];
-    }
-    horizontal_recursive(bins, recursive_terms(kernel.sigma_x, kernel.peak), taps.empty() ? nullptr : &taps, tail,
-                         t.span());
-  }
-  if (fir_y) vertical_fir(t.span(), bins.height, ow, oh, fir_taps(kernel.sigma_y, 1.0, ry), out);
-  else vertical_recursive(t.span(), bins, recursive_terms(kernel.sigma_y, 1.0), rx, ry, out);
-  if (fir_y && !fir_x) cut_to_support(bins, rx, ry, out);
+  if (fir_x) horizontal_fir(bins, gx, taps, t.span());
+  else
+    horizontal_recursive(bins, recursive_terms(kernel.sigma_x, kernel.peak),
+                         kernel.method == GaussianMethod::automatic ? &taps : nullptr, tx, t.span());
+  if (fir_y) vertical_fir(t.span(), bins.height, ow, oh, fir_taps(kernel.sigma_y, 1.0, ty), out);
+  else vertical_recursive(t.span(), bins, recursive_terms(kernel.sigma_y, 1.0), out);
 }
 
 }  // namespace nexusmap

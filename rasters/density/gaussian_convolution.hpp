@@ -2,8 +2,9 @@
 // Separable Gaussian convolution of linearly binned masses (zero outside the bins' frame), in O(1) per
 // cell and pass for any standard deviation.
 //
-// Per axis, short kernels (R = ceil(4σ) <= kMaxFirRadius cells) use the exact sampled Gaussian as
-// an FIR filter truncated at R. Long kernels use a recursive filter in the parallel form of Deriche:
+// The kernel is not truncated: per axis, short kernels (σ <= kMaxFirSigma cells) use the exact
+// sampled Gaussian as an FIR filter out to T = ceil(7.5σ) cells (beyond which it is < 7e-13 of its
+// peak); long kernels use a recursive filter in the parallel form of Deriche:
 // the Gaussian on [0, ∞) is approximated by a sum of complex exponentials, Σ_k 2·Re(a_k·exp(−λ_k·t))
 // with t = lag/σ, and each exponential becomes a first-order causal and anti-causal recursion
 // (a complex multiply-add per sample, pole pair and direction, whatever σ).
@@ -19,13 +20,12 @@
 // so the recursions start from zero state and are exact at the boundaries (Getreuer's boundary
 // treatment reduces to this).
 //
-// A long kernel is not truncated at 4σ (its recursive approximation has infinite support) but is cut
-// to the same support as the FIR: output cells farther than R cells along a row or a column from every
-// bin are exactly 0, and the negative residues the approximation can leave where the true value is ~0
-// are clamped to 0. In the automatic method, groups of rows with few bins (events are sparse along
-// most rows) are filtered horizontally by adding each bin's sampled Gaussian out to 7.5σ (beyond which
-// it is < 1e-12 of its peak) instead of by the recursion: the same untruncated kernel, exactly, at a
-// cost of bins × 15σ instead of the row length × 6 complex steps.
+// There is no support cut here: the result is the untruncated kernel sum everywhere (the 2-D support,
+// a disc around each event, is applied by kernel_density, kernel_density.hpp), and the negative
+// residues the recursive approximation can leave where the true value is ~0 are clamped to 0. In the
+// automatic method, rows with few bins (events are sparse along most rows) are filtered horizontally
+// by adding each bin's sampled Gaussian out to 7.5σ instead of by the FIR or the recursion: the same
+// kernel, at a cost of bins × 15σ instead of the row length × (T or 6 complex steps).
 #pragma once
 
 #include <cstdint>
@@ -41,20 +41,24 @@ struct GaussianKernel2D {
   double sigma_x = 1;  // standard deviation in cells along a row
   double sigma_y = 1;  // standard deviation in cells along a column
   double peak = 1;     // kernel value at lag (0, 0): k(dx, dy) = peak·exp(-(dx²/σx² + dy²/σy²)/2)
-  GaussianMethod method = GaussianMethod::automatic;  // per axis: FIR when R <= kMaxFirRadius
+  GaussianMethod method = GaussianMethod::automatic;  // per axis: FIR when σ <= kMaxFirSigma
 };
 
-// The automatic choice uses the (exact) FIR while its radius is at most this many cells. Measured on a
-// 4000² grid, one thread: the FIR costs as much as the recursion at R ≈ 20 with SSE2 and R ≈ 44 with
-// AVX-512 (both are compiled for each and picked at run time).
-inline constexpr std::int64_t kMaxFirRadius = 32;
+// The FIR's taps reach this many standard deviations (exp(-7.5²/2) = 6.9e-13 of the peak).
+inline constexpr double kFirTailSigmas = 7.5;
+
+// The automatic choice uses the (exact) FIR while σ is at most this many cells (T <= 60 taps per side).
+// Measured on a 4000² grid, one thread, the FIR costs as much as the recursion at T ≈ 20 taps with
+// SSE2 and T ≈ 44 with AVX-512 (both are compiled for each and picked at run time); up to σ = 8 the FIR
+// is kept for its exactness (at most ~2× the recursion's cost), rows with few events scatter taps.
+inline constexpr double kMaxFirSigma = 8.0;
 
 // Largest |error| of the recursive result per unit of mass, relative to the kernel's peak: 2.95e-6 per
 // axis, and the two passes compound (measured 5.8e-6 for one mass at a cell centre).
 inline constexpr double kRecursiveGaussianMaxError = 6e-6;
 
-// out[r·ow + c] = Σ_bins mass · k(c + 1 − column, r + 1 − row) over the framed bins, within the
-// documented support, for the (bins.width − 2) × (bins.height − 2) grid inside the frame. Rows run in
+// out[r·ow + c] = Σ_bins mass · k(c + 1 − column, r + 1 − row) over the framed bins (untruncated, to
+// the documented accuracy), for the (bins.width − 2) × (bins.height − 2) grid inside the frame. Rows run in
 // parallel; the result does not depend on the number of threads.
 void gaussian_convolve(const LinearBins& bins, const GaussianKernel2D& kernel, std::span<float> out);
 

@@ -16,11 +16,13 @@
 //     centres: the error is at most (cell²/8)·(|∂²K/∂x²| + |∂²K/∂y²|), i.e. for a Gaussian at most
 //     1/(4·σ²) of its peak with σ in cells (1% at σ = 5 cells, 0.25% at 10 cells), for a quartic at
 //     most 2/h² of its peak (0.5% at h = 20 cells);
-//   - support: a cell farther than R = ceil(4σ/cell) cells along x or y from every event's bins has
-//     density exactly 0. Within it, a Gaussian with R <= 32 cells (σ <= 8 cells) is truncated to the
-//     square |dx|, |dy| <= R (the kernel there is at most exp(-8) = 3.4e-4 of its peak), a longer one
-//     is not truncated (the recursive filter sums every event's full kernel). A quartic is exactly 0
-//     where no event's bin is closer than h;
+//   - support (radial, the same for every event and every part of the computation): a Gaussian cell
+//     farther than support·σ (Euclidean, from the cell centre to the event's location; support = 6 by
+//     default) from every event has density exactly 0; at every other cell the density is the
+//     untruncated kernel sum (the FIR's taps reach 7.5σ, the recursive filter has infinite support).
+//     An event's kernel beyond support·σ is below exp(−support²/2) of its peak (1.5e-8 at 6), so this
+//     equals the kernel truncated per event at that radius to within that much per unit weight. A
+//     quartic is exactly 0 where no event's bin is closer than h (its own disc);
 //   - the sum of density × cell area over an unbounded grid is Σ w times the Riemann sum of the
 //     sampled kernel: within 0.02% for a Gaussian with σ >= 0.75 cell (+2.9% at 0.5 cell) and within
 //     1% for a quartic with h >= 2.5 cells (+1.5% at 2 cells, +70% at 0.75 cell, +280% at 0.5 cell:
@@ -43,6 +45,10 @@ struct KdeOptions {
   Kernel kernel = Kernel::gaussian;
   double bandwidth = 0;  // metres: Gaussian standard deviation; quartic support radius
   double per_area = 1e8; // output unit area in m²: 1e8 = weighted events per 100 km²
+  // Gaussian only: radius of the support disc around each event, in standard deviations (> 0;
+  // infinity = no cut: the density is then > 0 wherever the float range reaches). 6 keeps the cut
+  // below 1.5e-8 of one event's peak, far below any floor (density_floor.hpp), so no edge is visible.
+  double support = 6.0;
 };
 
 struct KdeResult {
@@ -55,8 +61,8 @@ struct KdeResult {
 // K(r) = 3/(πh²)·(1 − r²/h²)² for r < h, h = bandwidth (as ArcGIS Kernel Density, and GRASS v.kernel
 // kernel=quartic; v.kernel's Gaussian uses σ = radius/4, so v.kernel radius=4σ matches).
 // An empty event set (or all events outside, or all weights 0) gives an all-zero density, never NaN.
-// Errors: Error(config) when bandwidth is not finite or smaller than half the larger cell side, or
-// per_area is not finite and > 0; Error(input_data) naming the event for a weight that is negative or
+// Errors: Error(config) when bandwidth is not finite or smaller than half the larger cell side,
+// per_area is not finite and > 0, or support is not > 0 (NaN included); Error(input_data) naming the event for a weight that is negative or
 // not finite, or a non-finite coordinate. Parallel; identical results for any number of threads.
 KdeResult kernel_density(const Grid& grid, std::span<const WeightedPoint> points, const KdeOptions& options);
 

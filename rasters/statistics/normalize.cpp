@@ -97,6 +97,28 @@ Raster<float> map_valid(const Raster<float>& layer, F f) {
   return out;
 }
 
+// percentile_rank or min_max with a floor (normalize.hpp).
+Raster<float> normalize_above_floor(const Raster<float>& layer, Normalization method, double floor, double max) {
+  if (!(max > floor)) return map_valid(layer, [](double) { return 0.0; });
+  if (method == Normalization::min_max) {
+    const double range = max - floor;
+    return map_valid(layer, [&](double x) { return x <= floor ? 0.0 : (x - floor) / range; });
+  }
+  std::vector<float> sorted;
+  for (const float x : layer.values())
+    if (!std::isnan(x) && static_cast<double>(x) > floor) sorted.push_back(x);
+  std::sort(sorted.begin(), sorted.end());
+  const auto m = static_cast<double>(sorted.size());
+  return map_valid(layer, [&](double xd) {
+    if (xd <= floor) return 0.0;
+    const auto x = static_cast<float>(xd);
+    const auto [lo, hi] = std::equal_range(sorted.begin(), sorted.end(), x);
+    const auto less = static_cast<double>(lo - sorted.begin());
+    const auto equal = static_cast<double>(hi - lo);
+    return (less + (equal + 1) / 2) / m;
+  });
+}
+
 }  // namespace
 
 Raster<float> normalize(const Raster<float>& layer, const NormalizeOptions& options) {
@@ -104,7 +126,14 @@ Raster<float> normalize(const Raster<float>& layer, const NormalizeOptions& opti
       (!std::isfinite(options.low) || !std::isfinite(options.high) || options.low == options.high))
     config_error(fmt::format("normalize: fuzzy_linear needs finite low != high (got low {}, high {})", options.low,
                              options.high));
+  if (options.floor) {
+    if (!std::isfinite(*options.floor))
+      config_error(fmt::format("normalize: floor {} must be a finite number", *options.floor));
+    if (options.method != Normalization::percentile_rank && options.method != Normalization::min_max)
+      config_error("normalize: a floor applies to percentile_rank and min_max only");
+  }
   const Summary s = summarize(layer);
+  if (options.floor) return normalize_above_floor(layer, options.method, *options.floor, s.max);
   const bool constant = s.min == s.max;
   switch (options.method) {
     case Normalization::min_max: {

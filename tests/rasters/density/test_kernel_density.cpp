@@ -11,6 +11,7 @@
 #include <omp.h>
 
 #include "rasters/core/error.hpp"
+#include "rasters/density/density_floor.hpp"
 #include "rasters/density/gaussian_convolution.hpp"
 #include "rasters/density/kernel_density.hpp"
 #include "rasters/density/quartic_convolution.hpp"
@@ -46,28 +47,28 @@ auto with_threads(int n, F f) {
 // ---- one event: the density is the kernel itself ----
 
 // An event on a cell centre bins entirely onto that centre, so the density is the kernel sampled at
-// the cell-centre lags. Tolerances: the FIR path (σ = 5 cells, R = 20) is exact up to float rounding of
-// the output (6e-8 relative) and of the intermediate rows, so 1e-6 of the peak; cells beyond the
-// truncation R = ceil(4σ) along x or y are exactly 0. The recursive path (σ = 12 cells) is within its
-// documented 6e-6 of the peak of the untruncated kernel, and exactly 0 beyond R = 48.
+// the cell-centre lags, inside the support disc of radius 6σ around the event and exactly 0 outside
+// it. Tolerances: the FIR path (σ = 5 cells) is exact up to float rounding of the output (6e-8
+// relative) and of the intermediate rows, so 1e-6 of the peak; the recursive path (σ = 12 cells) is
+// within its documented 6e-6 of the peak of the untruncated kernel.
 TEST(KernelDensity, GaussianEventOnCellCentreEqualsKernel) {
   for (const double sigma_cells : {5.0, 12.0}) {
     SCOPED_TRACE(testing::Message() << "sigma " << sigma_cells << " cells");
-    const Grid g = test::small_grid(141, 121, 100.0);
-    const std::int64_t c0 = 70, r0 = 60;
+    const Grid g = test::small_grid(181, 171, 100.0);
+    const std::int64_t c0 = 90, r0 = 85;
     const WeightedPoint p{g.x_center(c0), g.y_center(r0), 1.0};
     const KdeOptions o{Kernel::gaussian, sigma_cells * 100.0, 1e8};
     const KdeResult k = kernel_density(g, std::span(&p, 1), o);
     EXPECT_EQ(k.inside, 1);
     EXPECT_EQ(k.outside, 0);
     const double peak = gaussian_k(0, o.bandwidth, o.per_area);
-    const auto radius = static_cast<std::int64_t>(std::ceil(4 * sigma_cells));
-    const double tol = (sigma_cells * 4 <= static_cast<double>(kMaxFirRadius) ? 1e-6 : kRecursiveGaussianMaxError + 1e-6) * peak;
+    const double tol = (sigma_cells <= kMaxFirSigma ? 1e-6 : kRecursiveGaussianMaxError + 1e-6) * peak;
+    const double radius = o.support * o.bandwidth;
     double worst = 0;
     for (std::int64_t r = 0; r < g.height; ++r)
       for (std::int64_t c = 0; c < g.width; ++c) {
         const double dx = g.x_center(c) - p.x, dy = g.y_center(r) - p.y;
-        const bool in_support = std::abs(c - c0) <= radius && std::abs(r - r0) <= radius;
+        const bool in_support = dx * dx + dy * dy <= radius * radius;
         const double expected = in_support ? gaussian_k(dx * dx + dy * dy, o.bandwidth, o.per_area) : 0.0;
         const double got = k.density.at(c, r);
         if (!in_support) {
@@ -77,6 +78,93 @@ TEST(KernelDensity, GaussianEventOnCellCentreEqualsKernel) {
       }
     EXPECT_LE(worst, tol);
     EXPECT_NEAR(k.density.at(c0, r0), peak, tol);
+  }
+}
+
+// One event: the density is radial. On a square grid with the event on the centre cell's centre, or
+// on the corner shared by the four central cells (linear binning then splits it equally), the density
+// is unchanged by rotation by 90° and by the two mirrors, within float rounding for the exact FIR
+// (σ <= 8 cells) and within the recursive filter's documented error (2 × 6e-6 of the peak: the two
+// cells compared may carry opposite errors) for longer kernels. No cell farther than the support
+// radius from the event is non-zero, and no cell farther than 3σ (plus the binning's half-diagonal
+// for the corner event) is above the default floor (density_floor.hpp).
+TEST(KernelDensity, OneEventIsRadiallySymmetric) {
+  for (const bool corner : {false, true})
+    for (const double sigma_cells : {2.0, 6.0, 12.0, 25.0}) {
+      SCOPED_TRACE(testing::Message() << "sigma " << sigma_cells << " cells, corner " << corner);
+      const std::int64_t n = corner ? 2 * static_cast<std::int64_t>(6.5 * sigma_cells) + 2
+                                    : 2 * static_cast<std::int64_t>(6.5 * sigma_cells) + 1;
+      const Grid g = test::small_grid(n, n, 100.0);
+      const double cx = corner ? g.extent().xmin + 100.0 * static_cast<double>(n / 2) : g.x_center(n / 2);
+      const double cy = corner ? g.extent().ymax - 100.0 * static_cast<double>(n / 2) : g.y_center(n / 2);
+      const WeightedPoint p{cx, cy, 1.0};
+      const KdeOptions o{Kernel::gaussian, sigma_cells * 100.0, 1e8};
+      const Raster<float> d = kernel_density(g, std::span(&p, 1), o).density;
+      const double peak = gaussian_k(0, o.bandwidth, o.per_area);
+      const double tol = sigma_cells <= kMaxFirSigma ? 2e-7 * peak : 2 * kRecursiveGaussianMaxError * peak;
+      const double floor = density_floor(o);
+      const double reach = 3 * o.bandwidth + (corner ? 100.0 * std::sqrt(0.5) : 0.0);
+      for (std::int64_t r = 0; r < n; ++r)
+        for (std::int64_t c = 0; c < n; ++c) {
+          const float v = d.at(c, r);
+          ASSERT_NEAR(v, d.at(n - 1 - r, c), tol) << "rotation " << c << "," << r;
+          ASSERT_NEAR(v, d.at(n - 1 - c, r), tol) << "mirror " << c << "," << r;
+          ASSERT_NEAR(v, d.at(c, n - 1 - r), tol) << "mirror " << c << "," << r;
+          ASSERT_NEAR(v, d.at(r, c), tol) << "transpose " << c << "," << r;
+          const double dx = g.x_center(c) - cx, dy = g.y_center(r) - cy;
+          const double dist = std::sqrt(dx * dx + dy * dy);
+          if (dist > o.support * o.bandwidth) {
+            ASSERT_EQ(v, 0.0F) << c << "," << r;
+          }
+          if (dist > reach) {
+            ASSERT_LE(v, floor) << c << "," << r << " at " << dist / o.bandwidth << " sigma";
+          }
+        }
+    }
+}
+
+// The support is the same for every part of the computation: a grid cut into row blocks or column
+// blocks, each computed on its own (padded by the support radius, as a stage does for events beyond
+// the edge, then cropped), equals the grid computed at once. Differences: float rounding (the row
+// blocks' recursions start at other rows, sparse rows may be filtered by taps in one and by the
+// recursion in the other) and the recursive error, 2 × 6e-6 of the peak per unit weight near a cell.
+TEST(KernelDensity, GridComputedInBlocksEqualsGridAtOnce) {
+  const std::uint64_t seed = test_seed();
+  std::mt19937_64 rng(seed);
+  const Grid g = test::small_grid(230, 190, 100.0);
+  std::uniform_real_distribution<double> ux(g.extent().xmin, g.extent().xmax), uy(g.extent().ymin, g.extent().ymax);
+  std::vector<WeightedPoint> pts(120);
+  double total = 0;
+  for (auto& p : pts) {
+    p = {ux(rng), uy(rng), std::uniform_real_distribution<double>(0.2, 3)(rng)};
+    total += p.weight;
+  }
+  for (const double sigma_cells : {4.0, 11.0}) {
+    SCOPED_TRACE(testing::Message() << "seed " << seed << " sigma " << sigma_cells << " cells");
+    const KdeOptions o{Kernel::gaussian, sigma_cells * 100.0, 1e8};
+    const Raster<float> whole = kernel_density(g, pts, o).density;
+    const double peak = gaussian_k(0, o.bandwidth, o.per_area);
+    double largest = 0;
+    for (const float v : whole.values()) largest = std::max(largest, static_cast<double>(v));
+    const double tol = 1e-6 * largest + (sigma_cells <= kMaxFirSigma ? 0.0 : 2 * kRecursiveGaussianMaxError * peak * total);
+    const auto pad = static_cast<std::int64_t>(std::ceil(o.support * sigma_cells)) + 1;
+    struct Block {
+      std::int64_t c0, r0, w, h;
+    };
+    for (const Block b : {Block{0, 0, 230, 70}, Block{0, 70, 230, 57}, Block{0, 127, 230, 63}, Block{0, 0, 101, 190},
+                          Block{101, 0, 129, 190}, Block{40, 33, 77, 91}}) {
+      const Grid sub = Grid::north_up(g.crs_wkt, g.extent().xmin + 100.0 * static_cast<double>(b.c0 - pad),
+                                      g.extent().ymax - 100.0 * static_cast<double>(b.r0 - pad), 100.0, b.w + 2 * pad,
+                                      b.h + 2 * pad);
+      const Raster<float> part = kernel_density(sub, pts, o).density;
+      for (std::int64_t r = 0; r < b.h; ++r)
+        for (std::int64_t c = 0; c < b.w; ++c) {
+          const float a = whole.at(b.c0 + c, b.r0 + r);
+          const float p = part.at(c + pad, r + pad);
+          ASSERT_NEAR(a, p, tol) << "block at " << b.c0 << "," << b.r0 << " cell " << c << "," << r;
+          ASSERT_EQ(a == 0.0F, p == 0.0F) << "support differs at " << b.c0 + c << "," << b.r0 + r;
+        }
+    }
   }
 }
 
@@ -173,16 +261,18 @@ TEST(KernelDensity, MassIsConservedAwayFromEdges) {
 }
 
 // Near an edge the kernel mass beyond the grid is lost, not reflected: an event on the corner cell's
-// centre keeps exactly the quarter-plane sum of the sampled kernel including the two half-axes,
-// (Σ_{n=0..R} g(n))² for the Gaussian (R = ceil(4σ)), i.e. a little over a quarter.
+// centre keeps exactly the sum of the sampled kernel over the quarter-plane lags inside its support
+// disc (6σ) including the two half-axes, i.e. a little over a quarter.
 TEST(KernelDensity, MassBeyondTheEdgeIsLost) {
   const Grid g = test::small_grid(80, 80, 100.0);
   const WeightedPoint p{g.x_center(0), g.y_center(0), 3.0};
   const double sigma_cells = 6.0;
   const KdeResult k = kernel_density(g, std::span(&p, 1), {Kernel::gaussian, sigma_cells * 100.0, 1e8});
-  double axis = 0;
-  for (int n = 0; n <= 24; ++n) axis += std::exp(-n * n / (2 * sigma_cells * sigma_cells));
-  const double expected = 3.0 * axis * axis / (2 * kPi * sigma_cells * sigma_cells);
+  double sum = 0;
+  for (int a = 0; a < 80; ++a)
+    for (int b = 0; b < 80; ++b)
+      if (a * a + b * b <= 36 * 36) sum += std::exp(-(a * a + b * b) / (2 * sigma_cells * sigma_cells));
+  const double expected = 3.0 * sum / (2 * kPi * sigma_cells * sigma_cells);
   EXPECT_NEAR(mass_of(k, g, 1e8), expected, 1e-6 * expected);
   EXPECT_GT(expected, 0.25 * 3.0);
   EXPECT_LT(expected, 0.30 * 3.0);
@@ -231,7 +321,7 @@ TEST(KernelDensity, SymmetricEventsGiveSymmetricDensity) {
     const Raster<float> d = kernel_density(g, pts, o).density;
     double peak = 0;
     for (const float v : d.values()) peak = std::max(peak, static_cast<double>(v));
-    const bool recursive = o.kernel == Kernel::gaussian && 4 * o.bandwidth / 100.0 > static_cast<double>(kMaxFirRadius);
+    const bool recursive = o.kernel == Kernel::gaussian && o.bandwidth / 100.0 > kMaxFirSigma;
     const double tol = 1e-6 * peak + (recursive ? kRecursiveGaussianMaxError * 16.0 * gaussian_k(0, o.bandwidth, o.per_area) : 0.0);
     for (std::int64_t r = 0; r < 75; ++r)
       for (std::int64_t c = 0; c < 75; ++c) {
@@ -349,12 +439,12 @@ RandomCase random_case(std::mt19937_64& rng) {
   return {std::move(g), std::move(pts)};
 }
 
-// The fast convolutions against a direct sum over the bins, with the documented kernels: the FIR's
-// square truncation at R = ceil(4σ), the recursive filter's untruncated kernel cut to the same
-// support, the quartic's disk. Tolerances: float output (1e-6 of the largest value) plus, for the
-// recursive path, its 6e-6 of the peak per unit of mass. The automatic method for long kernels is the
-// same untruncated kernel cut to the support (rows with few bins are filtered by exact sampled taps
-// out to 7.5σ instead of by the recursion), with the same tolerance.
+// The fast convolutions against a direct sum over the bins, with the documented kernels: the
+// untruncated Gaussian (the FIR's taps reach 7.5σ, where it is 7e-13 of its peak; the recursive filter
+// is untruncated), the quartic's disk. gaussian_convolve applies no support cut (kernel_density does).
+// Tolerances: float output (1e-6 of the largest value) plus, for the recursive path, its 6e-6 of the
+// peak per unit of mass. The automatic method for long kernels filters rows with few bins by exact
+// sampled taps instead of by the recursion, with the same tolerance.
 TEST(KernelDensity, FastConvolutionMatchesDirectSumOverBins) {
   const std::uint64_t seed = test_seed();
   std::mt19937_64 rng(seed);
@@ -365,7 +455,7 @@ TEST(KernelDensity, FastConvolutionMatchesDirectSumOverBins) {
     double total_mass = 0;
     for (const double m : bins.mass) total_mass += m;
     const int method = trial % 4;  // 0 FIR, 1 recursive, 2 quartic, 3 automatic (recursive or mixed)
-    const double sx = std::uniform_real_distribution<double>(method == 3 ? 8.5 : 0.5, 14)(rng);
+    const double sx = std::uniform_real_distribution<double>(method == 3 ? 6 : 0.5, 14)(rng);
     const double sy = sx * g.dx() / g.dy();
     SCOPED_TRACE(testing::Message() << "seed " << seed << " trial " << trial << " size " << g.width << "x"
                                     << g.height << " points " << rc.points.size() << " method " << method
@@ -377,38 +467,32 @@ TEST(KernelDensity, FastConvolutionMatchesDirectSumOverBins) {
       const GaussianMethod m = method == 0 ? GaussianMethod::fir : method == 1 ? GaussianMethod::recursive : GaussianMethod::automatic;
       gaussian_convolve(bins, {sx, sy, peak, m}, fast);
     }
-    const auto rx = static_cast<std::int64_t>(std::ceil(4 * sx)), ry = static_cast<std::int64_t>(std::ceil(4 * sy));
-    // Which axes are truncated FIRs: all for method 0, none for 1, per axis length for automatic.
-    const bool fir_x = method == 0 || (method == 3 && rx <= kMaxFirRadius);
-    const bool fir_y = method == 0 || (method == 3 && ry <= kMaxFirRadius);
+    const bool recursive = method == 1 || (method == 3 && std::min(sx, sy) > kMaxFirSigma) ||
+                           (method == 3 && std::max(sx, sy) > kMaxFirSigma);
     std::vector<double> ref(fast.size(), 0.0);
     for (std::int64_t r = 0; r < g.height; ++r)
       for (std::int64_t c = 0; c < g.width; ++c) {
         double sum = 0;
-        bool near = false;
         for (std::int64_t j = 0; j < bins.height; ++j)
           for (std::int64_t b = bins.row_begin(j); b < bins.row_end(j); ++b) {
             const auto dc = static_cast<double>(c + 1 - bins.column[static_cast<std::size_t>(b)]);
             const auto dr = static_cast<double>(r + 1 - j);
             const double m = bins.mass[static_cast<std::size_t>(b)];
-            const bool in_box = std::abs(dc) <= static_cast<double>(rx) && std::abs(dr) <= static_cast<double>(ry);
-            near = near || in_box;
             if (method == 2) {
               const double q = dc * dc / (sx * sx) + dr * dr / (sy * sy);
               if (q < 1) sum += m * peak * (1 - q) * (1 - q);
-            } else if ((!fir_x || std::abs(dc) <= static_cast<double>(rx)) &&
-                       (!fir_y || std::abs(dr) <= static_cast<double>(ry))) {
+            } else {
               sum += m * peak * std::exp(-0.5 * (dc * dc / (sx * sx) + dr * dr / (sy * sy)));
             }
           }
-        ref[static_cast<std::size_t>(r * g.width + c)] = (method != 2 && !(fir_x && fir_y) && !near) ? 0.0 : sum;
+        ref[static_cast<std::size_t>(r * g.width + c)] = sum;
       }
     double largest = 0;
     for (const double v : ref) largest = std::max(largest, v);
-    const double per_mass = method == 1 || method == 3 ? kRecursiveGaussianMaxError : 0.0;
+    const double per_mass = recursive ? kRecursiveGaussianMaxError : 1e-12;
     const double tol = 1e-6 * largest + 1e-12 + per_mass * peak * total_mass;
     for (std::size_t i = 0; i < ref.size(); ++i) {
-      if (ref[i] == 0 && (method == 0 || method == 2)) {
+      if (ref[i] == 0 && method == 2) {
         ASSERT_EQ(fast[i], 0.0F) << "cell " << i;
       }
       ASSERT_NEAR(fast[i], ref[i], tol) << "cell " << i;
@@ -418,8 +502,9 @@ TEST(KernelDensity, FastConvolutionMatchesDirectSumOverBins) {
 
 // The whole kernel_density against the definition, Σ over events of w·K(cell centre − event) with
 // the analytic kernel: differences are the documented binning bound (per unit weight peak/(4σ²) for
-// the Gaussian, 2·peak/h² for the quartic, σ and h in the larger cell side), the Gaussian's truncation
-// (exp(-8) of the peak) and the recursive error.
+// the Gaussian, 2·peak/h² for the quartic, σ and h in the larger cell side) and the recursive error.
+// The Gaussian's support: exactly 0 where no event inside the grid lies within 6σ, the untruncated sum
+// elsewhere.
 TEST(KernelDensity, MatchesBruteForceSumOverEvents) {
   const std::uint64_t seed = test_seed();
   std::mt19937_64 rng(seed);
@@ -434,7 +519,7 @@ TEST(KernelDensity, MatchesBruteForceSumOverEvents) {
                                     << g.height << " points " << rc.points.size() << " bandwidth " << o.bandwidth);
     const KdeResult k = kernel_density(g, rc.points, o);
     const double peak = gauss ? gaussian_k(0, o.bandwidth, o.per_area) : quartic_k(0, o.bandwidth, o.per_area);
-    const double per_weight = gauss ? peak * (0.25 / (bw_cells * bw_cells) + std::exp(-8.0) + kRecursiveGaussianMaxError)
+    const double per_weight = gauss ? peak * (0.25 / (bw_cells * bw_cells) + kRecursiveGaussianMaxError)
                                     : peak * 2 / (bw_cells * bw_cells);
     std::vector<WeightedPoint> inside;
     double inside_weight = 0;
@@ -446,14 +531,65 @@ TEST(KernelDensity, MatchesBruteForceSumOverEvents) {
     for (std::int64_t r = 0; r < g.height; ++r)
       for (std::int64_t c = 0; c < g.width; ++c) {
         double exact = 0;
+        bool covered = false;
         for (const WeightedPoint& p : inside) {
           const double dx = g.x_center(c) - p.x, dy = g.y_center(r) - p.y;
-          exact += p.weight * (gauss ? gaussian_k(dx * dx + dy * dy, o.bandwidth, o.per_area)
-                                     : quartic_k(dx * dx + dy * dy, o.bandwidth, o.per_area));
+          const double d2 = dx * dx + dy * dy;
+          exact += p.weight * (gauss ? gaussian_k(d2, o.bandwidth, o.per_area) : quartic_k(d2, o.bandwidth, o.per_area));
+          covered = covered || (p.weight > 0 && d2 <= 36 * o.bandwidth * o.bandwidth);
+        }
+        if (gauss && !covered) {
+          ASSERT_EQ(k.density.at(c, r), 0.0F) << c << "," << r;
+          continue;
         }
         ASSERT_NEAR(k.density.at(c, r), exact, per_weight * inside_weight + 1e-6 * exact) << c << "," << r;
       }
     EXPECT_NEAR(k.weight_inside, inside_weight, 1e-12 * inside_weight);
+  }
+}
+
+// ---- density floor ----
+
+// Gaussian, σ = 25 km, per 100 km²: one unit event's peak is 1e8/(2π·6.25e8) = 0.0254648; at 3σ
+// exp(−4.5) = 0.0111090 of it: 2.828883e-4; weight 2 at 0σ: twice the peak. Quartic h = 10 km: its 3σ
+// (3·h/√8 = 1.06 h) lies beyond h: 0; at 1σ (r = h/√8, 1 − r²/h² = 7/8): 3e8/(π·1e8)·(7/8)² = 0.731119.
+TEST(DensityFloor, MatchesHandComputedValues) {
+  const KdeOptions gauss{Kernel::gaussian, 25000.0, 1e8};
+  EXPECT_NEAR(density_floor(gauss), 2.828883e-4, 1e-10);
+  EXPECT_NEAR(density_floor(gauss, {2.0, 0.0}), 2 * 0.0254648, 1e-7);
+  const KdeOptions quartic{Kernel::quartic, 10000.0, 1e8};
+  EXPECT_EQ(density_floor(quartic), 0.0);
+  EXPECT_NEAR(density_floor(quartic, {1.0, 1.0}), 0.731119, 1e-6);
+  expect_error([&] { density_floor(gauss, {0.0, 3.0}); }, ErrorKind::config, "reference_weight");
+  expect_error([&] { density_floor(gauss, {1.0, -1.0}); }, ErrorKind::config, "at_sigmas");
+  expect_error([&] { density_floor({Kernel::gaussian, 0.0, 1e8}); }, ErrorKind::config, "bandwidth");
+}
+
+TEST(DensityFloor, ApplyFloorZeroesAtOrBelow) {
+  Raster<float> r = test::row_of({0.0F, 1e-7F, 0.5F, 0.25F, std::nanf(""), 0.75F});
+  EXPECT_EQ(apply_floor(r, 0.5), 3);
+  test::expect_values(r, {0, 0, 0, 0, std::nan(""), 0.75});
+  EXPECT_EQ(apply_floor(r, 0.0), 0);
+  expect_error([&] { apply_floor(r, std::nan("")); }, ErrorKind::config, "floor");
+}
+
+// A lone event of weight w is above the default floor out to σ·sqrt(9 + 2·ln w) (3σ for w = 1), and
+// exactly 0 beyond its 6σ support.
+TEST(DensityFloor, LoneEventIsAboveTheFloorWithinItsRadius) {
+  const Grid g = test::small_grid(161, 161, 100.0);
+  for (const double w : {1.0, 0.3, 4.0}) {
+    const WeightedPoint p{g.x_center(80), g.y_center(80), w};
+    const KdeOptions o{Kernel::gaussian, 1000.0, 1e8};
+    Raster<float> d = kernel_density(g, std::span(&p, 1), o).density;
+    apply_floor(d, density_floor(o));
+    const double radius = 1000.0 * std::sqrt(9 + 2 * std::log(w));
+    for (std::int64_t r = 0; r < g.height; ++r)
+      for (std::int64_t c = 0; c < g.width; ++c) {
+        const double dx = g.x_center(c) - p.x, dy = g.y_center(r) - p.y;
+        const double dist = std::sqrt(dx * dx + dy * dy);
+        if (std::abs(dist - radius) < 1.0) continue;  // on the circle: rounding decides
+        ASSERT_EQ(d.at(c, r) > 0.0F, dist < radius) << "weight " << w << " cell " << c << "," << r;
+      }
   }
 }
 

@@ -54,6 +54,33 @@ TEST(Normalize, ConstantLayer) {
   expect_values(normalize(row_of({kNaN, 8}), {Normalization::percentile_rank}), {nan, 0.5});
 }
 
+// Floor 0.25: the values 0, 0.125 and 0.25 are at or below it and map to 0; above it 0.5 0.75 0.75 1.5
+// (m = 4): 0.5 → (0 + 1)/4 = 0.25, 0.75 → (1 + (2 + 1)/2)/4 = 0.625, 1.5 → (3 + 1)/4 = 1. However much
+// dust lies below the floor, the ranks above it do not change.
+TEST(Normalize, PercentileRankWithFloor) {
+  NormalizeOptions o{Normalization::percentile_rank};
+  o.floor = 0.25;
+  expect_values(normalize(row_of({0.75F, 0, 0.125F, kNaN, 0.5F, 0.25F, 1.5F, 0.75F}), o),
+                {0.625, 0, 0, nan, 0.25, 0, 1, 0.625});
+  expect_values(normalize(row_of({1e-7F, 2e-7F, 3e-7F, 0.75F, 0.5F, 0.75F, 1.5F}), o), {0, 0, 0, 0.625, 0.25, 0.625, 1});
+  // Nothing above the floor: every valid cell 0; one cell above it: 1; equal values share (m + 1)/(2m).
+  expect_values(normalize(row_of({0.125F, kNaN, 0.25F}), o), {0, nan, 0});
+  expect_values(normalize(row_of({0.125F, 3.0F}), o), {0, 1});
+  expect_values(normalize(row_of({0.125F, 3.0F, 3.0F, 3.0F}), o), {0, 2.0 / 3, 2.0 / 3, 2.0 / 3});
+}
+
+// min_max with a floor 2: (x − 2)/(10 − 2), 0 at or below 2.
+TEST(Normalize, MinMaxWithFloor) {
+  NormalizeOptions o{Normalization::min_max};
+  o.floor = 2.0;
+  expect_values(normalize(row_of({1, 2, 4, kNaN, 10}), o), {0, 0, 0.25, nan, 1});
+  NormalizeOptions z{Normalization::z_score};
+  z.floor = 1.0;
+  expect_error([&] { normalize(row_of({1, 2}), z); }, ErrorKind::config, "floor applies to");
+  o.floor = std::nan("");
+  expect_error([&] { normalize(row_of({1, 2}), o); }, ErrorKind::config, "floor");
+}
+
 TEST(Normalize, ResultsStayInUnitInterval) {
   Raster<float> r(test::small_grid(64, 48, 100.0));
   test::fill_random(r, 99, -1e6F, 3e7F);
