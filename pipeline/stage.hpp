@@ -45,7 +45,7 @@ struct MapDecl {
 };
 
 // How vector layers look; the publish stage turns a look into a QGIS/SLD style and map symbols.
-enum class VectorLook { paths, alternative_routes, corridor_polygons, crossings, choropleth };
+enum class VectorLook { paths, alternative_routes, flow_routes, corridor_polygons, crossings, choropleth };
 
 // How an output is presented wherever it appears — the GeoTIFF's band description and units, its .qml
 // style, the QGIS project (name, group, visibility, drawing order), the GeoPackage and the maps.

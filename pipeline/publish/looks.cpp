@@ -24,6 +24,14 @@ VectorStyle alternative_routes_style() {
   return s;
 }
 
+VectorStyle flow_routes_style() {
+  VectorStyle s;
+  s.geometry = GeometryKind::line;
+  s.symbol.stroke = rgb("#7a0177").with_alpha(90);
+  s.symbol.stroke_width = 0.3;
+  return s;
+}
+
 VectorStyle corridor_polygons_style() {
   VectorStyle s;
   s.geometry = GeometryKind::polygon;

@@ -13,6 +13,8 @@ namespace nexusmap {
 // Styles of the published vector layers (the maps draw the same).
 VectorStyle least_cost_paths_style();
 VectorStyle alternative_routes_style();
+// Every origin-market route: thin and faint, so that where many overlap shows as the darker line.
+VectorStyle flow_routes_style();
 VectorStyle corridor_polygons_style();
 VectorStyle crossings_style(const std::string& label_field);
 VectorStyle provinces_outline_style(const std::string& label_field);

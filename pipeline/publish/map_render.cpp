@@ -112,6 +112,16 @@ std::vector<double> nice_ticks(double lo, double hi) {
   return out;
 }
 
+// Legend values of a logarithmic ramp: 1, 2 and 5 × 10^k within [lo, hi].
+std::vector<double> log_ticks(double lo, double hi) {
+  std::vector<double> out;
+  if (!(lo > 0 && hi > lo)) return {lo};
+  for (double mag = std::pow(10.0, std::floor(std::log10(lo))); mag <= hi; mag *= 10)
+    for (double f : {1.0, 2.0, 5.0})
+      if (f * mag >= lo * (1 - 1e-9) && f * mag <= hi * (1 + 1e-9)) out.push_back(f * mag);
+  return out;
+}
+
 class MapPainter {
  public:
   MapPainter(const MapSpec& spec) : spec_(spec), mm_(px_per_mm(spec.width)), s_(spec.width / 1600.0) {}
@@ -507,8 +517,13 @@ class MapPainter {
       if (continuous()) {
         const double bar_h = 230 * s_;
         cairo_pattern_t* grad = cairo_pattern_create_linear(0, y + bar_h, 0, y);
+        // Where a value sits on the bar: linear, or logarithmic for a log-scaled ramp.
+        const auto pos = [&](double v) {
+          if (sym.log_scale) return std::log(std::max(v, sym.min) / sym.min) / std::log(sym.max / sym.min);
+          return (v - sym.min) / (sym.max - sym.min);
+        };
         for (const auto& e : sym.entries) {
-          const double t = (e.value - sym.min) / (sym.max - sym.min);
+          const double t = pos(e.value);
           cairo_pattern_add_color_stop_rgba(grad, std::clamp(t, 0.0, 1.0), e.color.r / 255.0, e.color.g / 255.0,
                                             e.color.b / 255.0, 1.0);
         }
@@ -521,14 +536,14 @@ class MapPainter {
         cairo_stroke(cr_);
         const bool clipped = sym.max < sym_data_max_;
         const auto tick = [&](double v, const std::string& label) {
-          const double ty = y + bar_h * (1 - (v - sym.min) / (sym.max - sym.min));
+          const double ty = y + bar_h * (1 - pos(v));
           cairo_move_to(cr_, x + 28 * s_, ty);
           cairo_line_to(cr_, x + 34 * s_, ty);
           cairo_stroke(cr_);
           text(label, x + 40 * s_, ty + 5 * s_, 13 * s_, false, ink);
         };
-        for (double v : nice_ticks(sym.min, sym.max))
-          if (!clipped || (sym.max - v) / (sym.max - sym.min) * bar_h > 16 * s_) tick(v, format_value(v));
+        for (double v : sym.log_scale ? log_ticks(sym.min, sym.max) : nice_ticks(sym.min, sym.max))
+          if (!clipped || (1 - pos(v)) * bar_h > 16 * s_) tick(v, format_value(v));
         // The ramp stops short of the data's maximum: say so at its top.
         if (clipped) tick(sym.max, fmt::format("≥ {}", format_value(sym.max)));
         if (sym.transparent_zero) text("0: not shaded", x, y + bar_h + 22 * s_, 12 * s_, false, grey);

@@ -9,6 +9,7 @@ enum class RasterStyle {
   none,          // intermediate: no style
   sequential,    // e.g. travel time, accumulated cost, friction (low = light)
   uniform,       // perceptually uniform 0..max (route frequency, nexus index, density, governance gap)
+  logarithmic,   // perceptually uniform on a log scale over three decades below the max (flows: heavy tailed)
   diverging,     // centred on 0 (z-scores)
   hotspot_bins,  // -3..+3 classes with ArcGIS-style labels
   binary,        // 0/1 masks such as corridors

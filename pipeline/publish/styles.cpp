@@ -169,6 +169,7 @@ RasterStats raster_stats(const Raster<T>& raster) {
     lo = std::min(lo, v);
     hi = std::max(hi, v);
     zeros += v == 0 ? 1 : 0;
+    if (v > 0 && !(v >= st.min_positive)) st.min_positive = v;
   }
   if (st.valid == 0) return st;
   st.min = lo;
@@ -227,6 +228,17 @@ RasterSymbology raster_symbology(RasterStyle style, const RasterStats& st, const
       std::tie(s.min, s.max) = range(std::min(0.0, lo), hi);
       s.entries = ramp_entries(viridis_ramp(), s.min, s.max);
       s.transparent_zero = any && st.zero_fraction >= 0.1;
+      break;
+    }
+    case RasterStyle::logarithmic: {
+      s.max = any && hi > 0 ? hi : 1.0;
+      s.min = std::max(any && st.min_positive > 0 ? st.min_positive : s.max * 1e-3, s.max * 1e-3);
+      if (!(s.min < s.max)) s.min = s.max * 1e-3;
+      for (const auto& stop : viridis_ramp())
+        s.entries.push_back({s.min * std::pow(s.max / s.min, stop.t), stop.color,
+                             format_value(s.min * std::pow(s.max / s.min, stop.t))});
+      s.log_scale = true;
+      s.transparent_zero = true;
       break;
     }
     case RasterStyle::diverging: {

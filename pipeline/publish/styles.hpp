@@ -23,6 +23,7 @@ struct RasterStats {
   double p2 = std::numeric_limits<double>::quiet_NaN();   // 2nd percentile
   double p98 = std::numeric_limits<double>::quiet_NaN();  // 98th percentile
   double zero_fraction = 0;                               // share of valid cells that are exactly 0
+  double min_positive = std::numeric_limits<double>::quiet_NaN();  // smallest value > 0
 };
 
 // Min, max and zero share are exact; the percentiles come from every valid cell when there are at
@@ -48,6 +49,7 @@ struct RasterSymbology {
   int blend_mode = 0;               // QGIS blend mode: 0 normal, 6 multiply
   double opacity = 1.0;
   bool smooth = true;  // bilinear when zoomed in (continuous data), else nearest
+  bool log_scale = false;  // the stops are spaced logarithmically between min and max
   std::string units;   // legend suffix
 };
 
@@ -59,6 +61,8 @@ const std::array<StyleEntry, 7>& hotspot_classes();
 //   sequential   YlGnBu (low = light), min..98th percentile
 //   uniform      viridis, 0 (or a negative min)..max; zeros transparent when they are >= 10% of the
 //                cells (route frequency, density: zero means no signal, the hillshade shows through)
+//   logarithmic  viridis with log-spaced stops from max/1000 (or the smallest positive value) to max,
+//                zeros transparent: a flow of 1/1000 of the strongest still shows (flows, heavy tailed)
 //   diverging    blue-white-red centred on 0, +-max(|p2|, |p98|, 2.58): values short of 99%
 //                significance never take the darkest colours
 //   hotspot_bins paletted -3..+3 with ArcGIS labels

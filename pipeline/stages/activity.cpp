@@ -11,6 +11,7 @@
 #include "pipeline/stages/stages.hpp"
 #include "pipeline/typed_stage.hpp"
 #include "rasters/core/error.hpp"
+#include "rasters/density/density_floor.hpp"
 #include "rasters/density/kernel_density.hpp"
 
 namespace nexusmap::stages {
@@ -35,6 +36,9 @@ struct ActivityOptions {
   std::optional<std::string> as_of;
   Kernel kernel = Kernel::gaussian;
   std::optional<double> bandwidth;
+  double support = 6;
+  double floor_weight = 1;
+  double floor_at = 3;
 };
 
 double transform_weight(double v, WeightTransform how) {
@@ -76,6 +80,16 @@ StageDef activity() {
   opt.number("bandwidth", &O::bandwidth, std::nullopt,
            "Gaussian standard deviation or quartic radius (default: the spatial rule of thumb).")
       .min(0).unit("m");
+  opt.number("support", &O::support, 6.0,
+             "Gaussian: density ends this many standard deviations from each event (straight-line distance, the "
+             "same for every event); beyond it the kernel is below exp(-support²/2) of its peak.")
+      .min(3).max(20).unit("sigma");
+  opt.number("floor_weight", &O::floor_weight, 1.0,
+             "The floor below which density counts as none is what one event of this weight gives floor_at "
+             "standard deviations away (in the map, the QGIS style and the nexus index alike).")
+      .min(1e-9);
+  opt.number("floor_at", &O::floor_at, 3.0, "Distance of that reference event, in standard deviations (0 = no floor).")
+      .min(0).unit("sigma");
   spec.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
   Presentation density_view = raster_presentation("Militant activity density", "weighted events per 100 km²",
                                              RasterStyle::uniform);
@@ -223,7 +237,8 @@ StageDef activity() {
     ctx.progress(0.3, "kernel density");
     // Events just outside the grid still put density inside it: estimate on a grid padded by the
     // kernel's support, then crop.
-    const double support = ko.kernel == Kernel::gaussian ? 4.0 * ko.bandwidth : ko.bandwidth;
+    ko.support = o.support;
+    const double support = ko.kernel == Kernel::gaussian ? ko.support * ko.bandwidth : ko.bandwidth;
     const auto pad = static_cast<std::int64_t>(std::ceil(support / grid.dx())) + 1;
     const Grid padded = Grid::north_up(grid.crs_wkt, grid.geotransform[0] - static_cast<double>(pad) * grid.dx(),
                                        grid.geotransform[3] + static_cast<double>(pad) * grid.dy(), grid.dx(),
@@ -232,6 +247,11 @@ StageDef activity() {
     Raster<float> density(grid, 0.0F);
     for (std::int64_t r = 0; r < grid.height; ++r)
       for (std::int64_t c = 0; c < grid.width; ++c) density.at(c, r) = kde.density.at(c + pad, r + pad);
+    // Below the floor the density is the kernels' numerical tails, not activity: none.
+    const double floor = o.floor_at > 0 ? density_floor(ko, {o.floor_weight, o.floor_at}) : 0.0;
+    const std::int64_t floored = apply_floor(density, floor);
+    ctx.record("floor", floor);
+    ctx.record("cells_below_floor", floored);
     std::int64_t inside = 0;
     double weight_inside = 0, weight_total = 0;
     for (const auto& p : points) {
@@ -250,7 +270,9 @@ StageDef activity() {
                    points.size(), outside, support / 1000.0, ko.bandwidth, have_as_of ? as_of_text : "n/a");
     ctx.write_raster("density", density,
                      {Resampling::average,
-                      {{"NEXUSMAP_BANDWIDTH_M", fmt::format("{}", ko.bandwidth)}, {"NEXUSMAP_AS_OF", as_of_text}}});
+                      {{"NEXUSMAP_BANDWIDTH_M", fmt::format("{}", ko.bandwidth)},
+                       {"NEXUSMAP_AS_OF", as_of_text},
+                       {"NEXUSMAP_FLOOR", fmt::format("{}", floor)}}});
     ctx.write_vector("events", used);
   };
   return make_stage(std::move(spec));

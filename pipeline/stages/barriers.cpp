@@ -70,7 +70,8 @@ StageDef barriers() {
            "placed at a nearby town rather than on the bridge); 0 = as given.")
       .min(0).unit("m");
   opt.number("crossing_radius", &BarriersOptions::crossing_radius, 3000.0,
-           "River and border cells within this distance of an open crossing point are passable.")
+           "River and border cells within this distance of an open crossing point are passable (never less than "
+           "1.5 cell diagonals, so that a zone spans the rasterised river on any grid).")
       .min(0).unit("m");
   OptionSet<Closure> closure;
   closure.text("crossing", &Closure::crossing, std::nullopt, "Crossing name (as in crossing_name_field).");
@@ -204,7 +205,11 @@ StageDef barriers() {
         }
         ctx.record("crossings_snapped", snapped);
       }
-      const double radius = o.crossing_radius;
+      // A zone must open the whole width of the barrier line, which is rasterised with every cell it
+      // touches (two or three cells across): never less than 1.5 cell diagonals, so a crossing keeps
+      // working on a coarse grid.
+      const double radius = std::max(o.crossing_radius, 1.5 * std::hypot(grid.dx(), grid.dy()));
+      ctx.record("crossing_radius_m", radius);
       const auto reach = static_cast<std::int64_t>(std::ceil(radius / grid.dx())) + 1;
       std::vector<double> best(static_cast<std::size_t>(n), std::numeric_limits<double>::infinity());
       for (std::size_t ci = 0; ci < crossings.size(); ++ci) {

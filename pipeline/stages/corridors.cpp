@@ -309,9 +309,12 @@ struct Corridors {
     ctx.record("origins_outside_regions", outside);
     ctx.record("origins_left_out", dropped);
     ctx.log().info("{} origin(s) in the origin regions ({} features outside them)", origins.size(), outside);
-    if (origins.empty())
-      input_error(fmt::format("no usable origin: {}", dropped.empty() ? std::string("the origin layer is empty")
-                                                                      : dropped.dump()));
+    if (origins.empty()) {
+      const std::string what = o.origins ? o.origins->describe() : o.origin_raster->string();
+      input_error(fmt::format("no usable origin: the origins ({}) cover no passable cell of the grid{}{}; check the "
+                              "layer, the origin regions and the grid bounds",
+                              what, dropped.empty() ? "" : ": ", dropped.empty() ? "" : dropped.dump()));
+    }
   }
 
   // Markets: the destinations with their weights, then the northern edge with its share of demand.
@@ -757,14 +760,14 @@ StageDef corridors() {
   frequency_view.order = 140;
   frequency_view.map = MapDecl{"map_corridors", "Trafficking flows", 2, 1, true, ""};
   Presentation flow_view = raster_presentation("Trafficking flow density", "share of the modelled trade",
-                                               RasterStyle::uniform, kGroupCorridors);
+                                               RasterStyle::logarithmic, kGroupCorridors);
   flow_view.visible = true;
   flow_view.order = 135;
   flow_view.map = MapDecl{"map_corridors", "Trafficking flows", 2, 0, true,
                           "Map: flow density (else route frequency, else accumulated cost) with corridor polygons, "
                           "main and alternative routes and crossings."};
   Presentation flows_view = vector_presentation("Flow routes (every origin and market)", "flow_routes",
-                                                VectorLook::alternative_routes, GeometryKind::line, 25);
+                                                VectorLook::flow_routes, GeometryKind::line, 25);
   flows_view.visible = false;
   spec.outputs = {
       {"accumulated_cost", ArtifactKind::raster, "accumulated_cost", "Hours from the nearest origin.", false, {},

@@ -3,6 +3,7 @@
 // each another stage's output, normalised and combined — and its significant clusters (Getis-Ord Gi*,
 // FDR-corrected bins).
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -11,7 +12,12 @@
 #include "pipeline/typed_stage.hpp"
 #include "rasters/core/error.hpp"
 #include "rasters/density/smoothing.hpp"
+#include "rasters/statistics/analysis_units.hpp"
 #include "rasters/statistics/getis_ord.hpp"
+#include "rasters/statistics/gi_star_permutation.hpp"
+#include "rasters/statistics/incremental_autocorrelation.hpp"
+#include "vectors/rasterize.hpp"
+#include "rasters/io/gdal_raster.hpp"
 #include "rasters/statistics/normalize.hpp"
 #include "rasters/statistics/overlay.hpp"
 
@@ -45,15 +51,100 @@ struct IndexLayer {
   double smooth = 0;
   Normalization normalize = Normalization::min_max;
   double low = 0, high = 1;
+  std::optional<double> floor;
 };
+
+enum class HotspotMethod { units, cells };
+enum class UnitShape { hexagons, squares, zones };
 
 struct HotspotsOptions {
   std::vector<IndexLayer> layers;
   Combine combine = Combine::weighted_sum;
   double gamma = 0.9;
-  double distance_band = 20000;
+  HotspotMethod method = HotspotMethod::units;
+  UnitShape unit_shape = UnitShape::hexagons;
+  double unit_size = 25000;
+  std::optional<VectorSource> zones;
+  std::optional<double> distance_band;
+  std::int64_t permutations = 9999;
+  std::int64_t seed = 1;
   bool fdr = true;
 };
+
+// Where a percentile rank starts: the layer's own floor (the activity stage records it), else 0 —
+// cells without the layer rank 0 instead of sharing the mid-rank of their tie.
+std::optional<double> floor_of(const IndexLayer& l, const std::filesystem::path& raster) {
+  if (l.floor) return l.floor;
+  if (l.normalize != Normalization::percentile_rank) return std::nullopt;
+  if (l.smooth == 0) {
+    const std::string f = read_metadata_item(raster, "NEXUSMAP_FLOOR");
+    if (!f.empty()) return std::stod(f);
+  }
+  return 0.0;
+}
+
+struct HotSpots {
+  Raster<float> z;
+  Raster<std::int16_t> bins;
+  double band = 0;
+  std::map<std::string, std::string> metadata;
+};
+
+HotSpots cell_hot_spots(StageContext& ctx, const Raster<float>& nexus, const HotspotsOptions& o) {
+  GiStarOptions go;
+  go.distance_band = o.distance_band.value_or(20000.0);
+  go.fdr = o.fdr;
+  const GiStarResult gi = getis_ord_gi_star(nexus, go);
+  ctx.record("valid_cells", gi.n);
+  return {gi.z, gi.bins, go.distance_band, {}};
+}
+
+// Gi* over analysis units about as wide as the smoothing, with permutation inference: on a smooth
+// surface neighbouring cells are nearly copies of each other, units are not.
+HotSpots unit_hot_spots(StageContext& ctx, const Raster<float>& nexus, const HotspotsOptions& o) {
+  const Grid& grid = nexus.grid();
+  ZoneLattice lattice;
+  if (o.unit_shape == UnitShape::hexagons) {
+    lattice = hexagon_zones(grid, o.unit_size);
+  } else if (o.unit_shape == UnitShape::squares) {
+    lattice = square_block_zones(grid, std::max<std::int64_t>(1, std::llround(o.unit_size / grid.dx())));
+  } else {
+    const FeatureTable t = read_layer(ctx, *o.zones, "zones", grid);
+    const auto geoms = t.geometries();
+    lattice.zones = rasterize_ids(grid, geoms);
+    lattice.count = static_cast<std::int32_t>(t.features.size());
+  }
+  AnalysisUnits units = aggregate_to_units(lattice.zones, lattice.count, nexus);
+  // Only units where the layers meet are tested: the rest have no nexus and get no bin.
+  std::int64_t empty = 0;
+  for (double& v : units.value)
+    if (!std::isnan(v) && !(v > 0)) {
+      v = std::nan("");
+      ++empty;
+    }
+  double band = o.distance_band.value_or(0.0);
+  json bands = json::array();
+  if (!o.distance_band) {
+    const IncrementalAutocorrelationResult ia = incremental_autocorrelation(units.x, units.y, units.value);
+    for (const auto& b : ia.bands)
+      bands.push_back({{"distance_m", b.distance}, {"morans_i", b.i}, {"z", b.z}, {"mean_neighbours", b.mean_neighbours}});
+    band = ia.chosen >= 0 ? ia.chosen_distance() : 1.01 * o.unit_size;
+    ctx.record("band_chosen_by", ia.chosen >= 0 ? (ia.peak ? "first peak of Moran's I z" : "largest Moran's I z")
+                                                : "no significant autocorrelation: the nearest units");
+    ctx.record("incremental_autocorrelation", bands);
+  }
+  GiUnitsOptions go;
+  go.distance_band = band;
+  go.permutations = o.permutations;
+  go.seed = static_cast<std::uint64_t>(o.seed);
+  go.fdr = o.fdr;
+  const GiUnitsResult gi = gi_star_permutation(units.x, units.y, units.value, go);
+  ctx.record("units", units.size());
+  ctx.record("units_tested", gi.n);
+  ctx.record("units_without_nexus", empty);
+  return {paint_units(lattice.zones, gi.z), paint_unit_classes(lattice.zones, gi.bins, gi.tested), band,
+          {{"NEXUSMAP_UNITS", std::to_string(gi.n)}, {"NEXUSMAP_PERMUTATIONS", std::to_string(o.permutations)}}};
+}
 
 OptionSet<IndexLayer> layer_fields() {
   OptionSet<IndexLayer> f;
@@ -69,15 +160,18 @@ OptionSet<IndexLayer> layer_fields() {
   f.choice("normalize", &IndexLayer::normalize, normalizations(), Normalization::min_max, "Normalisation of the layer.");
   f.number("low", &IndexLayer::low, 0.0, "fuzzy_linear: value mapped to 0.");
   f.number("high", &IndexLayer::high, 1.0, "fuzzy_linear: value mapped to 1.");
+  f.number("floor", &IndexLayer::floor, std::nullopt,
+           "percentile_rank, min_max: values at or below count as none and rank 0 (percentile_rank default: the "
+           "layer's recorded floor, e.g. the activity density's, else 0).");
   return f;
 }
 
 // The index of the trafficking-terrorism nexus: the flow density smoothed over 15 km, it and activity
 // as percentile ranks (both heavy tailed), the governance gap as it is (already 0-1).
 std::vector<IndexLayer> default_layers() {
-  return {{"trafficking", {"", "corridors.flow_density"}, 1.0, 15000.0, Normalization::percentile_rank, 0.0, 1.0},
-          {"activity", {"", "activity.density"}, 1.0, 0.0, Normalization::percentile_rank, 0.0, 1.0},
-          {"governance", {"", "governance.gap"}, 1.0, 0.0, Normalization::fuzzy_linear, 0.0, 1.0}};
+  return {{"trafficking", {"", "corridors.flow_density"}, 1.0, 15000.0, Normalization::percentile_rank, 0.0, 1.0, {}},
+          {"activity", {"", "activity.density"}, 1.0, 0.0, Normalization::percentile_rank, 0.0, 1.0, {}},
+          {"governance", {"", "governance.gap"}, 1.0, 0.0, Normalization::fuzzy_linear, 0.0, 1.0, {}}};
 }
 
 }  // namespace
@@ -97,7 +191,27 @@ StageDef hotspots() {
       .default_to(defaults);
   opt.choice("combine", &O::combine, combines(), Combine::weighted_sum, "How the normalised layers are combined.");
   opt.number("gamma", &O::gamma, 0.9, "fuzzy_gamma: 0 = product, 1 = probabilistic sum.").min(0).max(1);
-  opt.number("distance_band", &O::distance_band, 20000.0, "Gi* neighbourhood radius.").min(0).unit("m");
+  opt.choice("method", &O::method, Choices<HotspotMethod>{{"units", HotspotMethod::units}, {"cells", HotspotMethod::cells}},
+             HotspotMethod::units,
+             "units: Gi* over analysis units with conditional-permutation p-values (right for a smoothed index); "
+             "cells: per-cell Gi* with the normal approximation (as R spdep), significance overstated on smooth "
+             "surfaces.");
+  opt.choice("unit_shape", &O::unit_shape,
+             Choices<UnitShape>{{"hexagons", UnitShape::hexagons}, {"squares", UnitShape::squares},
+                                {"zones", UnitShape::zones}},
+             UnitShape::hexagons, "units: a hexagon or square lattice of unit_size, or the polygons of `zones`.");
+  opt.number("unit_size", &O::unit_size, 25000.0,
+             "units: distance between hexagon centres (or square side); about the width of the smoothing.")
+      .min(0).unit("m");
+  opt.vector("zones", &O::zones, "units with unit_shape = \"zones\": polygons (e.g. districts) as the units.");
+  opt.number("distance_band", &O::distance_band, std::nullopt,
+             "Gi* neighbourhood radius (default: units — the first peak of incremental spatial autocorrelation, "
+             "Moran's I z by distance; cells — 20 km).")
+      .min(0).unit("m");
+  opt.integer("permutations", &O::permutations, 9999,
+              "units: conditional permutations per unit (9999 resolve the 99 % bin after FDR).")
+      .min(99).max(1000000);
+  opt.integer("seed", &O::seed, 1, "units: seed of the permutations (same seed, same result).");
   opt.flag("fdr", &O::fdr, true, "Correct the confidence bins for multiple testing (Benjamini-Hochberg).");
   spec.inputs = {{"grid", ArtifactKind::json, "grid.grid", false, "The analysis grid."}};
   Presentation nexus_view = raster_presentation("Nexus index", "index 0–1", RasterStyle::uniform);
@@ -112,12 +226,18 @@ StageDef hotspots() {
   bins_view.description = "Hot spot confidence bins";
   bins_view.order = 120;
   bins_view.map = MapDecl{"map_hotspots", "Nexus hot spots (Getis–Ord Gi*)", 5, 0, false,
-                     "Map: hot and cold spots of the nexus index at 90/95/99 % confidence."};
+                          "Map: hot and cold spots of the nexus index at 90/95/99 % confidence."};
   spec.outputs = {
       {"nexus_index", ArtifactKind::raster, "nexus_index", "Nexus index, 0..1.", false, {}, nexus_view},
       {"z", ArtifactKind::raster, "hotspot_z", "Getis-Ord Gi* z-score of the nexus index.", false, "hotspot_z", z_view},
       {"bins", ArtifactKind::raster, "hotspot_bins", "Hot/cold spot confidence bins -3..+3.", false, "hotspot_bins",
        bins_view},
+  };
+  spec.check = [](HotspotsOptions& h) {
+    if (h.unit_shape == UnitShape::zones && !h.zones) config_error("unit_shape = \"zones\" needs `zones` (polygons)");
+    for (const auto& l : h.layers)
+      if (l.floor && l.normalize != Normalization::percentile_rank && l.normalize != Normalization::min_max)
+        config_error(fmt::format("layer '{}': a floor applies to percentile_rank and min_max only", l.name));
   };
   spec.run = [](StageContext& ctx, const HotspotsOptions& o) {
     std::vector<Raster<float>> layers;
@@ -129,16 +249,19 @@ StageDef hotspots() {
       no.method = l.normalize;
       no.low = l.low;
       no.high = l.high;
+      no.floor = floor_of(l, ctx.input(l.input.slot).path());
       Raster<float> layer = ctx.raster_input(l.input.slot);
       if (l.smooth > 0) layer = gaussian_smooth(layer, {l.smooth, 3.0});
       layers.push_back(normalize(layer, no));
       weights.push_back(l.weight);
-      used.push_back({{"layer", l.name}, {"source", ctx.input(l.input.slot).name}, {"weight", l.weight},
-                      {"normalize", choice_name(normalizations(), l.normalize)}, {"smooth_m", l.smooth}});
+      json u = {{"layer", l.name}, {"source", ctx.input(l.input.slot).name}, {"weight", l.weight},
+                {"normalize", choice_name(normalizations(), l.normalize)}, {"smooth_m", l.smooth}};
+      if (no.floor) u["floor"] = *no.floor;
+      used.push_back(u);
     }
     if (layers.empty())
       config_error("the nexus index needs at least one layer: list `layers` whose inputs are outputs of stages in the "
-                   "config (e.g. corridors.route_frequency, activity.density, governance.gap)");
+                   "config (e.g. corridors.flow_density, activity.density, governance.gap)");
     ctx.record("layers", used);
     ctx.progress(0.3, "combine");
     std::vector<const Raster<float>*> ptrs;
@@ -148,24 +271,37 @@ StageDef hotspots() {
     co.gamma = o.gamma;
     const Raster<float> nexus = combine(ptrs, weights, co);
     ctx.progress(0.5, "Gi*");
-    GiStarOptions go;
-    go.distance_band = o.distance_band;
-    go.fdr = o.fdr;
-    const GiStarResult gi = getis_ord_gi_star(nexus, go);
+    HotSpots hs = o.method == HotspotMethod::units ? unit_hot_spots(ctx, nexus, o) : cell_hot_spots(ctx, nexus, o);
+    // Shares of the valid area by bin (and, for units, the area not tested: no nexus).
+    std::map<int, std::int64_t> by_bin;
+    std::int64_t valid = 0, untested = 0;
+    for (CellIndex i = 0; i < nexus.size(); ++i) {
+      if (!nexus.valid(i)) continue;
+      ++valid;
+      if (hs.bins.valid(i)) ++by_bin[hs.bins[i]];
+      else ++untested;
+    }
+    json shares = json::object();
+    for (const auto& [b, n] : by_bin) shares[fmt::format("{:+d}", b)] = static_cast<double>(n) / static_cast<double>(valid);
+    shares["not tested"] = static_cast<double>(untested) / static_cast<double>(std::max<std::int64_t>(1, valid));
+    ctx.record("bin_shares", shares);
+    ctx.record("distance_band_m", hs.band);
     std::int64_t hot = 0, cold = 0;
-    for (CellIndex i = 0; i < gi.bins.size(); ++i) {
-      if (!gi.bins.valid(i)) continue;
-      hot += gi.bins[i] > 0 ? 1 : 0;
-      cold += gi.bins[i] < 0 ? 1 : 0;
+    for (const auto& [b, n] : by_bin) {
+      if (b > 0) hot += n;
+      if (b < 0) cold += n;
     }
     ctx.record("hot_cells", hot);
     ctx.record("cold_cells", cold);
-    ctx.record("valid_cells", gi.n);
     ctx.write_raster("nexus_index", nexus,
                      {Resampling::average,
                       {{"NEXUSMAP_LAYERS", used.dump()}, {"NEXUSMAP_COMBINE", choice_name(combines(), o.combine)}}});
-    ctx.write_raster("z", gi.z, {Resampling::average, {{"NEXUSMAP_DISTANCE_BAND_M", fmt::format("{}", go.distance_band)}}});
-    ctx.write_raster("bins", gi.bins, {Resampling::nearest, {{"NEXUSMAP_FDR", go.fdr ? "yes" : "no"}}});
+    std::map<std::string, std::string> meta = hs.metadata;
+    meta["NEXUSMAP_DISTANCE_BAND_M"] = fmt::format("{}", hs.band);
+    meta["NEXUSMAP_METHOD"] = o.method == HotspotMethod::units ? "units" : "cells";
+    ctx.write_raster("z", hs.z, {Resampling::average, meta});
+    meta["NEXUSMAP_FDR"] = o.fdr ? "yes" : "no";
+    ctx.write_raster("bins", hs.bins, {Resampling::nearest, meta});
   };
   return make_stage(std::move(spec));
 }

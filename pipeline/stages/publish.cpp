@@ -182,6 +182,7 @@ class Publisher {
     switch (p.look) {
       case VectorLook::paths: return least_cost_paths_style();
       case VectorLook::alternative_routes: return alternative_routes_style();
+      case VectorLook::flow_routes: return flow_routes_style();
       case VectorLook::corridor_polygons: return corridor_polygons_style();
       case VectorLook::crossings: return crossings_style(label_field(t));
       case VectorLook::choropleth: return choropleth_style(t);
@@ -371,7 +372,7 @@ class Publisher {
       if (const auto* c = vector(VectorLook::corridor_polygons)) out.push_back({&c->table, c->style, "Least-cost corridor", ""});
       if (const auto* a = vector(VectorLook::alternative_routes)) out.push_back({&a->table, a->style, "Alternative route", ""});
     }
-    if (const auto* p = vector(VectorLook::paths)) out.push_back({&p->table, p->style, "Least-cost path", ""});
+    if (const auto* p = vector(VectorLook::paths)) out.push_back({&p->table, p->style, "Main route (per market)", ""});
     if (corridors)
       if (const auto* c = vector(VectorLook::crossings)) out.push_back({&c->table, c->style, "Border crossing", ""});
     return out;

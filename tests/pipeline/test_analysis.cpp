@@ -165,6 +165,7 @@ TEST_F(Analysis, HotspotsAndZonalRankTheProvinces) {
   write_config(activity() + R"(
 [[stage]]
 id = "hotspots"
+method = "cells"
 distance_band = 10000
 layers = [{ name = "activity", input = "activity.density", normalize = "min_max" }]
 

@@ -3,6 +3,7 @@
 // regional data (skipped when ../shared/data is absent).
 #include <cmath>
 
+#include <fmt/format.h>
 #include <gdal_priv.h>
 #include <gtest/gtest.h>
 #include <ogrsf_frmts.h>
@@ -96,7 +97,7 @@ id = "cost"
 
 [[stage]]
 id = "corridors"
-sources = "sources.gpkg"
+origins = "sources.gpkg"
 destinations = "towns.gpkg"
 neighbours = "16"
 alternatives = 3
@@ -166,14 +167,14 @@ TEST_F(SyntheticCorridors, ClosingTheCrossingUsedMovesThePath) {
   write_config("closures = [ { crossing = \"" + used + "\", from = \"2025-01-01\", to = \"2025-02-01\" } ]\n");
   ASSERT_EQ(run().exit_code, 0);
   EXPECT_EQ(read_paths(entry("corridors") / "paths.gpkg")[0].crossing, used);
-  // Both closed: the town cannot be reached — a documented empty result, not a crash.
+  // Both closed: no route is left, so the flow would be zero everywhere: the run stops with a clear
+  // error instead of publishing a constant layer (the last good results stay in latest).
   write_config("closures = [ { crossing = \"West bridge\", from = \"2026-01-01\", to = \"2026-12-31\" },\n"
                "             { crossing = \"East bridge\", from = \"2026-01-01\", to = \"2026-12-31\" } ]\n");
   const auto r = run();
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("cannot be reached"), std::string::npos) << r.output;
-  EXPECT_TRUE(read_paths(entry("corridors") / "paths.gpkg").empty());
-  EXPECT_EQ(summary("corridors")["unreachable_destinations"][0], "North town");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("no origin reaches any destination"), std::string::npos) << r.output;
+  EXPECT_EQ(read_paths(entry("corridors") / "paths.gpkg")[0].crossing, used);  // latest is the previous run
 }
 
 TEST_F(SyntheticCorridors, AlternativesAreDistinctAndFrequencyIsAShare) {
@@ -301,6 +302,9 @@ TEST(RealDataCorridors, BadakhshanToDushanbeAndOsh) {
   cfg.replace(cfg.find("output = \"../out/badakhshan\""), 28, "output = \"" + (dir / "out").string() + "\"");
   cfg.replace(cfg.find("${NEXUSMAP_DATA:-../../shared/data/region}"), 42, test::shared_data().string());
   cfg.replace(cfg.find("frequency_draws = 40"), 20, "frequency_draws = 4");
+  // Only Badakhshan's districts as origins (the default also has Takhar and Kunduz).
+  const std::string regions = "iso_3166_2 IN ('AF-BDS', 'AF-TAK', 'AF-KDZ')";
+  cfg.replace(cfg.find(regions), regions.size(), "iso_3166_2 = 'AF-BDS'");
   test::write_text(dir / "c.toml", cfg);
   const auto r = test::run_nexusmap("run " + (dir / "c.toml").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -328,6 +332,39 @@ TEST(RealDataCorridors, BadakhshanToDushanbeAndOsh) {
   EXPECT_GT(by_name["Osh"]["hours"].get<double>(), by_name["Dushanbe"]["hours"].get<double>());
   EXPECT_NE(by_name["Dushanbe"]["provinces"].get<std::string>().find("Khatlon"), std::string::npos);
   EXPECT_NE(by_name["Osh"]["provinces"].get<std::string>().find("Osh"), std::string::npos);
+}
+
+// Radii in metres hold across resolutions: the default scenario's main routes to the towns cross the
+// Panj at the same crossing on 1, 2 and 4 km grids (a 3 km crossing zone on a 4 km grid used to be a
+// single cell inside a two-cell river, and those crossings silently stopped working).
+TEST(RealDataCorridors, SameCrossingsAtOneTwoAndFourKilometres) {
+  NEXUSMAP_REQUIRE_SHARED_DATA();
+  TempDir dir;
+  std::string cfg = test::read_text(test::source_dir() / "configs" / "badakhshan.toml");
+  cfg = cfg.substr(0, cfg.find("[[stage]]\nid = \"activity\""));
+  cfg.replace(cfg.find("output = \"../out/badakhshan\""), 28, "output = \"" + (dir / "out").string() + "\"");
+  cfg.replace(cfg.find("${NEXUSMAP_DATA:-../../shared/data/region}"), 42, test::shared_data().string());
+  cfg.replace(cfg.find("frequency_draws = 40"), 20, "frequency_draws = 2");
+  test::write_text(dir / "c.toml", cfg);
+  std::map<int, std::map<std::string, std::string>> first_crossing;  // resolution -> town -> crossing
+  for (int km : {1, 2, 4}) {
+    const auto r = test::run_nexusmap(fmt::format("run {} --set grid.resolution={} --out {}", (dir / "c.toml").string(),
+                                                  km * 1000, (dir / ("out" + std::to_string(km))).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const json m = test::latest_manifest(dir / ("out" + std::to_string(km)));
+    for (const auto& s : m["stages"])
+      if (s["id"] == "corridors")
+        for (const auto& p : s["summary"]["paths"]) {
+          const std::string x = p["crossing"];
+          first_crossing[km][p["destination"]] = x.substr(0, x.find(';'));
+        }
+  }
+  for (const char* town : {"Dushanbe", "Kulob", "Khorugh", "Osh"}) {
+    ASSERT_TRUE(first_crossing[1].count(town)) << town;
+    EXPECT_FALSE(first_crossing[1][town].empty()) << town;
+    EXPECT_EQ(first_crossing[2][town], first_crossing[1][town]) << town << " at 2 km";
+    EXPECT_EQ(first_crossing[4][town], first_crossing[1][town]) << town << " at 4 km";
+  }
 }
 
 }  // namespace
