@@ -42,6 +42,7 @@ struct MapDecl {
   int priority = 0;          // several layers may offer the same map: the lowest priority present draws it
   bool corridor_overlays = false;  // also corridor polygons, alternative routes and crossings
   std::string help;
+  std::string reading = {};  // how to read the map, shown under it in the report
 };
 
 // How vector layers look; the publish stage turns a look into a QGIS/SLD style and map symbols.

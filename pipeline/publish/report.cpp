@@ -39,6 +39,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 12px; }
 pre { background: #f6f8fa; padding: 10px; overflow-x: auto; }
 .note { color: #666; font-size: 13px; }
+p.reading { max-width: 60em; font-size: 14px; color: #333; margin: -8px 0 24px; }
 section.data { border-left: 6px solid #c98a1b; background: #fff8e8; }
 footer { color: #777; font-size: 12px; padding: 0 40px 30px; }
 )";
@@ -101,6 +102,7 @@ void maps_section(std::string& h, const ReportInput& in) {
     h += fmt::format(
         "<figure><img alt=\"{0}\" src=\"data:image/png;base64,{1}\"><figcaption>{0}</figcaption></figure>\n",
         xml_escape(m.title), base64_encode(read_binary(m.png)));
+    if (!m.reading.empty()) h += fmt::format("<p class=\"reading\">{}</p>\n", xml_escape(m.reading));
   }
   h += "</section>\n";
 }

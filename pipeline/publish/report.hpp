@@ -20,6 +20,7 @@ namespace nexusmap {
 struct ReportMap {
   std::string title;
   std::filesystem::path png;
+  std::string reading = {};  // how to read it ("" = nothing to add)
 };
 
 struct ReportFile {

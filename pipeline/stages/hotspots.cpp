@@ -226,7 +226,13 @@ StageDef hotspots() {
   bins_view.description = "Hot spot confidence bins";
   bins_view.order = 120;
   bins_view.map = MapDecl{"map_hotspots", "Nexus hot spots (Getis–Ord Gi*)", 5, 0, false,
-                          "Map: hot and cold spots of the nexus index at 90/95/99 % confidence."};
+                          "Map: hot and cold spots of the nexus index at 90/95/99 % confidence.",
+                          "How to read it: a +3 (−3) unit and its neighbourhood have a clearly higher (lower) nexus "
+                          "index than the rest of the area where the layers meet — a random arrangement of the same "
+                          "values would give so extreme a neighbourhood less than 1 % of the time, allowing for the "
+                          "number of units tested; +2/−2 and +1/−1 are the same at 95 % and 90 %. A 0 (not "
+                          "significant) says the neighbourhood is indistinguishable from chance, not that the index "
+                          "is low; blank areas have no nexus (the index is 0) and were not tested."};
   spec.outputs = {
       {"nexus_index", ArtifactKind::raster, "nexus_index", "Nexus index, 0..1.", false, {}, nexus_view},
       {"z", ArtifactKind::raster, "hotspot_z", "Getis-Ord Gi* z-score of the nexus index.", false, "hotspot_z", z_view},

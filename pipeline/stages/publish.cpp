@@ -417,7 +417,7 @@ class Publisher {
       spec.overlays = overlays(m.corridor_overlays);
       const auto png = ctx_.output_path(out.name);
       render_map(spec, png);
-      maps_.push_back({m.title == p.title ? m.title : fmt::format("{} — {}", m.title, p.title), png});
+      maps_.push_back({m.title == p.title ? m.title : fmt::format("{} — {}", m.title, p.title), png, m.reading});
       files_.push_back({own_file(out.name), fmt::format("Map: {}", m.title)});
     }
     ctx_.record("maps", maps_.size());

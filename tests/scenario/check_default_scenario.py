@@ -21,6 +21,7 @@ Exit codes: 0 passed, 1 failed.
 """
 
 import argparse
+import csv
 import hashlib
 import html
 import json
@@ -33,7 +34,9 @@ import tomllib
 
 SKIP = 77
 DESTINATIONS = ["Dushanbe", "Kulob", "Khorugh", "Osh", "northern edge"]
-ROLES = ["accumulated_cost", "least_cost_paths", "corridor", "route_frequency", "activity_density",
+ORIGIN_PROVINCES = {"Badakhshan", "Takhar", "Kunduz"}
+ROLES = ["accumulated_cost", "least_cost_paths", "flow_density", "flow_routes", "corridor", "route_frequency",
+         "activity_density",
          "governance_gap", "nexus_index", "hotspot_z", "hotspot_bins", "province_stats", "qgis_project",
          "report", "map"]
 
@@ -85,6 +88,39 @@ def check_dataset(data, manifest, log, report_path):
     return problems
 
 
+def check_analysis(manifest, latest, paths):
+    """What an analyst checks first: routes start at origins in Afghanistan and cross the Panj at a
+    crossing, the Afghan legs carry flow, and the hot-spot map has levels and non-significant units."""
+    problems = []
+    for p in paths:
+        first = p["provinces"].split(" > ")[0] if p["provinces"] else ""
+        if not p.get("origin"):
+            problems.append(f"the route to {p['destination']} has no origin")
+        if first not in ORIGIN_PROVINCES:
+            problems.append(f"the route to {p['destination']} starts in {first!r}, not in {sorted(ORIGIN_PROVINCES)}")
+        if p["destination"] != "northern edge" and not p["crossing"]:
+            problems.append(f"the route to {p['destination']} crosses no crossing")
+    ranking = {}
+    with open(os.path.join(latest, "province_ranking.csv"), newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            ranking[row["code"]] = row
+    for code in ("AF-BDS", "AF-TAK"):
+        row = ranking.get(code)
+        if row is None or not float(row.get("flow_mean") or 0) > 0:
+            problems.append(f"no trafficking flow in {code}: {row}")
+        elif not float(row.get("nexus_total") or 0) > 0:
+            problems.append(f"the nexus index is zero throughout {code}")
+    hot = next(s["summary"] for s in manifest["stages"] if s["id"] == "hotspots")
+    shares = hot.get("bin_shares", {})
+    tested = 1.0 - shares.get("not tested", 0.0)
+    if not tested > 0:
+        problems.append("no hot-spot unit was tested")
+    elif not shares.get("+0", 0.0) / tested > 0.05:
+        problems.append(f"the hot-spot map has (almost) no 'not significant' units: {shares}")
+    print(f"  hot-spot bins (share of the area): {shares}; band {hot.get('distance_band_m', 0) / 1000:.0f} km")
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nexusmap", required=True)
@@ -124,6 +160,7 @@ def main():
     missing = sorted(set(DESTINATIONS) - {p["destination"] for p in paths})
     if missing:
         problems.append(f"no path to {missing}")
+    problems += check_analysis(first, os.path.join(out, "latest"), paths)
     problems += check_dataset(args.data, first, log, os.path.join(out, "latest", "report.html"))
 
     here = os.path.dirname(os.path.abspath(__file__))
