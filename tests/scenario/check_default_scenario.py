@@ -49,10 +49,16 @@ def sha256(path):
     return h.hexdigest()
 
 
+SETS = []  # --set overrides for every run (the sanitizer build lightens the Monte Carlo parts)
+
+
 def run(binary, config, out, data):
     env = dict(os.environ, NEXUSMAP_DATA=data)
     start = time.monotonic()
-    proc = subprocess.run([binary, "run", config, "--out", out], env=env, capture_output=True, text=True)
+    cmd = [binary, "run", config, "--out", out]
+    for value in SETS:
+        cmd += ["--set", value]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - start
     if proc.returncode != 0:
         print(proc.stdout + proc.stderr)
@@ -126,10 +132,12 @@ def main():
     ap.add_argument("--nexusmap", required=True)
     ap.add_argument("--config", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--set", action="append", default=[], help="a --set override for every run")
     source = ap.add_mutually_exclusive_group(required=True)
     source.add_argument("--data")
     source.add_argument("--select-data", help="script printing the data directory (scripts/select-data.sh)")
     args = ap.parse_args()
+    SETS.extend(args.set)
     if args.select_data:
         args.data = subprocess.run([args.select_data], check=True, capture_output=True, text=True).stdout.strip()
     if not os.path.isdir(args.data):
